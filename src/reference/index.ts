@@ -1,0 +1,13 @@
+export { checkDigest, digestLike, digestToTag, isDigest, sha256Digest } from './digest.js';
+export { InvalidReferenceError, type ReferenceErrorCode } from './errors.js';
+export {
+  DEFAULT_TAG,
+  DOCKER_HUB_REGISTRY,
+  formatReference,
+  type ImageReference,
+  manifestIdentifier,
+  parseReference,
+  repositoryName,
+  withDigest,
+  withTag,
+} from './parse.js';

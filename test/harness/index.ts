@@ -1,0 +1,26 @@
+/**
+ * The one harness that tests, benchmarks and the demo use to start real components on loopback: the
+ * distribution registry (anonymous, Basic, token auth), redis-server, deterministic images, and a
+ * deliberately misbehaving HTTP server.
+ */
+export { type FakeHandler, type FakeRegistry, startFakeRegistry } from './fake-registry.js';
+export {
+  type BuiltArtifact,
+  type BuiltImage,
+  type BuiltIndex,
+  buildImage,
+  buildIndex,
+  makeTar,
+  pushArtifact,
+} from './images.js';
+export { freePort, killLeftovers, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
+export { startRedis, type TestRedis } from './redis.js';
+export {
+  type RegistryAuth,
+  type RegistryOptions,
+  startRegistry,
+  TEST_PASSWORD,
+  TEST_USER,
+  type TestRegistry,
+} from './registry.js';
+export { type AccessRule, authenticatedOnly, startTokenServer, type TokenServer } from './token-server.js';
