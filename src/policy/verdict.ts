@@ -2,43 +2,15 @@
  * The one verdict type every gate uses (CLI, build, promotion, admission). It is plain data so that it
  * can be cached, serialised to JSON and rendered the same way everywhere.
  */
+import type { Deadline } from '../util/deadline.js';
+import type { AuthorityOutcome, FailureKind } from '../verify/outcome.js';
 
-/** Why a check did not pass, as a stable code (for metrics and `--output json`). */
-export type FailureKind =
-  | 'signature' // no signature or attestation satisfied the authority
-  | 'static' // a `static: fail` policy
-  | 'no-match' // no policy covers the image and no-match-policy is deny
-  | 'registry' // the registry failed (401, 403, 429, 5xx, network): not a statement about signatures
-  | 'timeout' // the evaluation deadline passed
-  | 'policy' // a policy-level CEL condition failed
-  | 'invalid'; // the image reference or the policy input is invalid
-
-export interface SignatureOutcome {
-  /** Where it came from: the legacy `.sig`/`.att` tag, or an OCI referrer (API or tag schema). */
-  source: 'sig-tag' | 'att-tag' | 'referrers-api' | 'referrers-tag';
-  format: 'legacy' | 'bundle';
-  /** Digest of the artefact (layer or bundle manifest) that carried it, when known. */
-  artefact?: string;
-  verified: boolean;
-  /** Human-readable reason; for a verified signature a short description of the signer. */
-  reason: string;
-}
-
-export interface TransparencyLogOutcome {
-  /** `verified`: a Rekor entry was checked; `not-checked`: none was required or available; `ignored`: the user turned it off. */
-  status: 'verified' | 'not-checked' | 'ignored';
-  detail?: string;
-}
-
-export interface AuthorityOutcome {
-  name: string;
-  type: 'key' | 'keyless' | 'static';
-  passed: boolean;
-  reason: string;
-  signatures: SignatureOutcome[];
-  tlog?: TransparencyLogOutcome;
-  failure?: FailureKind;
-}
+export type {
+  AuthorityOutcome,
+  FailureKind,
+  SignatureOutcome,
+  TransparencyLogOutcome,
+} from '../verify/outcome.js';
 
 export interface PolicyOutcome {
   name: string;
@@ -65,4 +37,28 @@ export interface Verdict {
   failure?: FailureKind;
   /** True when this verdict came from a cache. */
   cached?: boolean;
+}
+
+/** The Kubernetes object an image came from, for policies that match on it or read its spec. */
+export interface ResourceContext {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Record<string, unknown>;
+  spec?: unknown;
+}
+
+export interface ImageCheckRequest {
+  /** The image exactly as written (tag, digest, or `repo:tag@sha256:…`). */
+  image: string;
+  resource?: ResourceContext;
+}
+
+/**
+ * What every gate calls: the policy engine behind one interface. `check` resolves a tag once (unless
+ * only `static` policies cover the image), verifies by digest and returns the verdict; `cached` answers
+ * from the verdict cache only, with no registry request, or undefined.
+ */
+export interface ImageChecker {
+  check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict>;
+  cached(request: ImageCheckRequest): Promise<Verdict | undefined>;
 }

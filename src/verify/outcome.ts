@@ -1,0 +1,41 @@
+/**
+ * What verifying one image against one authority found: plain data, produced by `verify`, carried
+ * unchanged into the policy layer's `Verdict`.
+ */
+
+/** Why a check did not pass, as a stable code (for metrics and `--output json`). */
+export type FailureKind =
+  | 'signature' // no signature or attestation satisfied the authority
+  | 'static' // a `static: fail` policy
+  | 'no-match' // no policy covers the image and no-match-policy is deny
+  | 'registry' // the registry failed (401, 403, 429, 5xx, network): not a statement about signatures
+  | 'timeout' // the evaluation deadline passed
+  | 'policy' // a policy-level CEL condition failed
+  | 'invalid'; // the image reference or the policy input is invalid
+
+export interface SignatureOutcome {
+  /** Where it came from: the legacy `.sig`/`.att` tag, or an OCI referrer (API or tag schema). */
+  source: 'sig-tag' | 'att-tag' | 'referrers-api' | 'referrers-tag';
+  format: 'legacy' | 'bundle';
+  /** Digest of the artefact (layer or bundle manifest) that carried it, when known. */
+  artefact?: string;
+  verified: boolean;
+  /** Human-readable reason; for a verified signature a short description of the signer. */
+  reason: string;
+}
+
+export interface TransparencyLogOutcome {
+  /** `verified`: a Rekor entry was checked; `not-checked`: none was required or available; `ignored`: the user turned it off. */
+  status: 'verified' | 'not-checked' | 'ignored';
+  detail?: string;
+}
+
+export interface AuthorityOutcome {
+  name: string;
+  type: 'key' | 'keyless' | 'static';
+  passed: boolean;
+  reason: string;
+  signatures: SignatureOutcome[];
+  tlog?: TransparencyLogOutcome;
+  failure?: FailureKind;
+}
