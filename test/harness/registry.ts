@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { freePort, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
+import { startTagPager } from './tag-pager.js';
 import { type AccessRule, startTokenServer, type TokenServer } from './token-server.js';
 
 export type RegistryAuth = 'anonymous' | 'basic' | 'token';
@@ -32,6 +33,11 @@ export interface RegistryOptions {
   storageDir?: string;
   /** Reuse a port (to restart a registry at the same address). */
   port?: number;
+  /**
+   * Serve `/tags/list` in pages of at most this many tags with `Link` headers, as the distribution spec
+   * describes (distribution 2.8 itself ignores `n`); `host` is then the paging front's address.
+   */
+  pageTags?: number;
 }
 
 export const TEST_USER = 'vouch';
@@ -91,9 +97,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       await tokenServer?.stop();
       throw error;
     }
+    const pager = options.pageTags ? await startTagPager(port, options.pageTags) : undefined;
+    const host = `127.0.0.1:${pager?.port ?? port}`;
     return {
-      host: `127.0.0.1:${port}`,
-      url,
+      host,
+      url: `http://${host}`,
       auth,
       username: TEST_USER,
       password: TEST_PASSWORD,
@@ -101,6 +109,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       ...(tokenServer && { tokenServer }),
       process,
       async stop() {
+        await pager?.stop();
         await process.stop();
         await tokenServer?.stop();
       },
