@@ -3,6 +3,7 @@
  * distribution registry (anonymous, Basic, token auth), redis-server, deterministic images, and a
  * deliberately misbehaving HTTP server.
  */
+export { type CliResult, runVouch, VOUCH_BIN } from './cli.js';
 export { type FakeHandler, type FakeRegistry, startFakeRegistry } from './fake-registry.js';
 export {
   type BuiltArtifact,

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const VOUCH_BIN = fileURLToPath(new URL('../../bin/vouch', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `bin/vouch` (the compiled CLI in dist/, which `npm test` builds first) and collects its
+ * exit code and output. `HOME` points at an empty directory unless given, so that no developer's
+ * docker config leaks into a test.
+ */
+export function runVouch(
+  args: readonly string[],
+  options: {
+    env?: Record<string, string | undefined>;
+    input?: string;
+    cwd?: string;
+    timeoutMs?: number;
+  } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [VOUCH_BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, DOCKER_CONFIG: '/nonexistent-vouch-test', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
