@@ -1,4 +1,6 @@
 import type { Scenario } from '../lib.js';
+import { resolveScenario } from './resolve.js';
+import { startupScenario } from './startup.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
-export const scenarios: Scenario[] = [];
+export const scenarios: Scenario[] = [startupScenario, resolveScenario];

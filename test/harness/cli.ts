@@ -1,7 +1,20 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const VOUCH_BIN = fileURLToPath(new URL('../../bin/vouch', import.meta.url));
+/** The repository root, whether this file runs from test/harness (vitest) or dist/test/harness (demo, bench). */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the repository root');
+    dir = parent;
+  }
+  return dir;
+}
+
+export const VOUCH_BIN = join(repositoryRoot(), 'bin', 'vouch');
 
 export interface CliResult {
   code: number;

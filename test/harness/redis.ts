@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { freePort, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
 
@@ -34,7 +35,15 @@ export async function startRedis(): Promise<TestRedis> {
     10_000,
     () => process.output(),
   );
-  return { url: `redis://127.0.0.1:${port}`, port, process, stop: () => process.stop() };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    process,
+    async stop() {
+      await process.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function ping(port: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { freePort, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
@@ -18,8 +18,11 @@ export interface TestRegistry {
   password: string;
   storageDir: string;
   tokenServer?: TokenServer;
-  /** Stops the registry (and its token server); safe to call twice. */
-  stop(): Promise<void>;
+  /**
+   * Stops the registry (and its token server) and removes its files; `keepStorage` keeps the stored
+   * content so that a new registry can be started on it. Safe to call twice.
+   */
+  stop(options?: { keepStorage?: boolean }): Promise<void>;
   process: ManagedProcess;
 }
 
@@ -108,10 +111,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       storageDir,
       ...(tokenServer && { tokenServer }),
       process,
-      async stop() {
+      async stop(stopOptions = {}) {
         await pager?.stop();
         await process.stop();
         await tokenServer?.stop();
+        if (!stopOptions.keepStorage) {
+          await rm(dir, { recursive: true, force: true });
+          if (options.storageDir) await rm(options.storageDir, { recursive: true, force: true });
+        }
       },
     };
   }
