@@ -171,6 +171,8 @@ export function runCredentialHelper(
         );
       }
     });
+    // A helper may exit without reading its input; the exit status then tells what happened.
+    child.stdin.on('error', () => {});
     child.stdin.end(serverUrl);
   });
 }
