@@ -38,6 +38,8 @@ export interface RegistryClientOptions extends TransportOptions {
   maxManifestBytes?: number;
   /** Largest blob accepted by `getBlob` unless a call says otherwise (default 8 MiB: signatures, bundles, attestations). */
   maxBlobBytes?: number;
+  /** Blobs larger than this are uploaded in PATCH chunks of this size instead of one PUT (default 64 MiB). */
+  uploadChunkBytes?: number;
 }
 
 export interface CallOptions {
@@ -78,6 +80,7 @@ export class RegistryClient {
   private readonly maxManifestBytes: number;
   private readonly maxBlobBytes: number;
   private readonly defaultTimeoutMs: number;
+  private readonly uploadChunkBytes: number;
   /** Registries that answered the referrers API with 404: the tag schema is used for them from then on. */
   private readonly noReferrersApi = new Set<string>();
 
@@ -94,6 +97,7 @@ export class RegistryClient {
     this.maxManifestBytes = options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST;
     this.maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    this.uploadChunkBytes = options.uploadChunkBytes ?? 64 * 1024 * 1024;
   }
 
   async close(): Promise<void> {
@@ -208,7 +212,11 @@ export class RegistryClient {
     }
   }
 
-  /** Uploads a blob unless it is already there (monolithic POST then PUT); returns its digest. */
+  /**
+   * Uploads a blob unless it is already there; returns its digest. Small blobs go in one POST + PUT
+   * (monolithic); only blobs above `uploadChunkBytes` are sent as PATCH chunks, each continuing at the
+   * `Location` the registry returned for the previous one.
+   */
   async putBlob(repo: Repository, bytes: Uint8Array, options: CallOptions = {}): Promise<string> {
     const deadline = this.deadline(options);
     const digest = sha256Digest(bytes);
@@ -225,20 +233,42 @@ export class RegistryClient {
         contentType: 'application/octet-stream',
       },
     );
-    const location = started.headers.get('location');
-    if (!location)
-      throw new RegistryError(
-        'INVALID_RESPONSE',
-        `registry ${repo.registry} started an upload without a Location`,
-        { registry: repo.registry },
-      );
-    const url = new URL(location, `${this.transport.baseUrl(repo.registry)}/`);
-    url.searchParams.set('digest', digest);
-    await this.call(repo, 'blob-upload', 'PUT', url.toString(), PUSH, deadline, {
-      body: bytes,
+    let location = this.uploadLocation(repo, started);
+    let remaining = bytes;
+    if (bytes.byteLength > this.uploadChunkBytes) {
+      let offset = 0;
+      while (offset < bytes.byteLength) {
+        const chunk = bytes.subarray(offset, Math.min(offset + this.uploadChunkBytes, bytes.byteLength));
+        const patched = await this.call(repo, 'blob-upload', 'PATCH', location.toString(), PUSH, deadline, {
+          body: chunk,
+          contentType: 'application/octet-stream',
+          headers: { 'content-range': `${offset}-${offset + chunk.byteLength - 1}` },
+        });
+        location = this.uploadLocation(repo, patched);
+        offset += chunk.byteLength;
+      }
+      remaining = new Uint8Array(0);
+    }
+    location.searchParams.set('digest', digest);
+    await this.call(repo, 'blob-upload', 'PUT', location.toString(), PUSH, deadline, {
+      body: remaining,
       contentType: 'application/octet-stream',
     });
     return digest;
+  }
+
+  private uploadLocation(repo: Repository, response: HttpResponse): URL {
+    const location = response.headers.get('location');
+    if (!location) {
+      throw new RegistryError(
+        'INVALID_RESPONSE',
+        `registry ${repo.registry} answered an upload step without a Location`,
+        {
+          registry: repo.registry,
+        },
+      );
+    }
+    return new URL(location, `${this.transport.baseUrl(repo.registry)}/`);
   }
 
   /** PUTs a manifest under a tag or its digest; returns the digest of the bytes sent. */
@@ -386,13 +416,19 @@ export class RegistryClient {
   private async call(
     repo: Repository,
     kind: RequestKind,
-    method: 'GET' | 'HEAD' | 'PUT' | 'POST',
+    method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH',
     url: string,
     actions: Scope['actions'],
     deadline: Deadline,
-    extra: { accept?: string; body?: Uint8Array; contentType?: string; maxBodyBytes?: number },
+    extra: {
+      accept?: string;
+      body?: Uint8Array;
+      contentType?: string;
+      maxBodyBytes?: number;
+      headers?: Record<string, string>;
+    },
   ): Promise<HttpResponse> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...extra.headers };
     if (extra.accept) headers.accept = extra.accept;
     if (extra.contentType) headers['content-type'] = extra.contentType;
     const response = await this.auth.send({

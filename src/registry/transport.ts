@@ -170,7 +170,10 @@ export class HttpTransport {
         await this.backoff(attempt, undefined, deadline, request, lastProblem);
         continue;
       }
-      if (!RETRYABLE_STATUS.has(response.status) || attempt >= this.maxAttempts) return response;
+      // POST and PATCH move an upload forward; repeating one after a server error could corrupt it.
+      const idempotent = request.method !== 'POST' && request.method !== 'PATCH';
+      if (!idempotent || !RETRYABLE_STATUS.has(response.status) || attempt >= this.maxAttempts)
+        return response;
       lastProblem = `registry ${request.registry} answered ${response.status}${statusText(response.status)}`;
       await this.backoff(
         attempt,

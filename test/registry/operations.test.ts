@@ -277,3 +277,32 @@ describe('schemes for registries that are not loopback', () => {
     }
   });
 });
+
+describe('blob uploads', () => {
+  let registry: TestRegistry;
+  afterAll(async () => registry?.stop());
+
+  it('uploads large blobs in PATCH chunks and small ones in one PUT', async () => {
+    registry = await startRegistry({ auth: 'basic' });
+    const client = new RegistryClient({
+      uploadChunkBytes: 1024,
+      credentials: new StaticCredentials({
+        [registry.host]: { username: registry.username, password: registry.password },
+      }),
+    });
+    const repo = { registry: registry.host, repository: 'ops/chunks' };
+    const large = Buffer.alloc(5000);
+    for (let i = 0; i < large.length; i++) large[i] = (i * 7) % 251;
+    const digest = await client.putBlob(repo, large);
+    expect(digest).toBe(sha256Digest(large));
+    expect(client.stats.count('blob-upload')).toBe(1 + 5 + 1); // POST, five PATCHes, PUT
+    expect(Buffer.from(await client.getBlob(repo, digest)).equals(large)).toBe(true);
+    client.stats.reset();
+    await client.putBlob(repo, Buffer.from('small'));
+    expect(client.stats.count('blob-upload')).toBe(2); // POST, PUT
+    client.stats.reset();
+    await client.putBlob(repo, large); // already there: one HEAD, no upload
+    expect(client.stats.snapshot().byKind).toEqual({ 'blob-head': 1 });
+    await client.close();
+  });
+});
