@@ -4,7 +4,17 @@
  * regard to case, as ko's configuration loader (viper) does. Positions come from the YAML library's
  * source tokens, so that `--pin` can rewrite a value in place and leave comments and layout alone.
  */
-import { isMap, isScalar, LineCounter, type Node, type Pair, parseDocument, type Scalar } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  type Scalar,
+} from 'yaml';
 import { InvalidReferenceError, parseReference } from '../../reference/index.js';
 import { pinSiteFromOrigins } from './pin.js';
 import type { BaseReference, Diagnostic, ParsedBuildFile, PinSite, ReferenceKind } from './types.js';
@@ -20,6 +30,7 @@ class KoConfigReader {
   private readonly lineCounter = new LineCounter();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly references: BaseReference[] = [];
+  private document: Document | undefined;
 
   constructor(
     private readonly file: string,
@@ -39,6 +50,7 @@ class KoConfigReader {
       lineCounter: this.lineCounter,
       uniqueKeys: true,
     });
+    this.document = document;
     for (const error of document.errors) {
       const line = error.linePos?.[0].line ?? 0;
       this.diagnostics.push({ file: this.file, line, message: firstLine(error.message) });
@@ -101,7 +113,9 @@ class KoConfigReader {
     const key = pair.key as Node | null;
     const importPath = kind === 'ko-override' && isScalar(key) ? String(key.value) : undefined;
     const label = importPath === undefined ? what : `${what}[${JSON.stringify(importPath)}]`;
-    const node = pair.value as Node | null;
+    const written = pair.value as Node | null;
+    // An alias (`*base`) reads the anchored value; pinning it would change every use of the anchor.
+    const node = isAlias(written) && this.document ? written.resolve(this.document) : written;
     if (!isScalar(node) || typeof node.value !== 'string') {
       this.error(node ?? key, `${label} must be an image reference (a string)`);
       return;
@@ -116,8 +130,8 @@ class KoConfigReader {
       this.error(node, `${label}: ${error.message}`);
       return;
     }
-    const token = node.srcToken;
-    const start = token?.offset ?? node.range?.[0] ?? 0;
+    const token = written?.srcToken;
+    const start = token?.offset ?? written?.range?.[0] ?? 0;
     const source = token && 'source' in token ? token.source : value;
     const startPos = this.lineCounter.linePos(start);
     const endPos = this.lineCounter.linePos(start + source.length);
@@ -131,7 +145,9 @@ class KoConfigReader {
       args: [],
       argDeclarations: [],
       ...(importPath !== undefined && { importPath }),
-      pin: this.pinSite(node, start, source),
+      pin: isAlias(written)
+        ? { kind: 'none', reason: `the value is the YAML alias ${source}` }
+        : this.pinSite(node, start, source),
     });
   }
 

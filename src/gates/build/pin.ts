@@ -108,23 +108,21 @@ export function planPins(
   });
 
   for (const [index, edit] of edits) {
-    if (edit.declaration === undefined) continue;
-    const conflict = file.references.findIndex((other, otherIndex) => {
-      if (!other.argDeclarations.includes(edit.declaration as string)) return false;
+    const declaration = edit.declaration;
+    if (declaration === undefined) continue;
+    const users = file.references.flatMap((other, otherIndex) =>
+      other.argDeclarations.includes(declaration) ? [otherIndex] : [],
+    );
+    const agree = users.every((otherIndex) => {
       const otherEdit = edits.get(otherIndex);
-      return (
-        otherEdit === undefined ||
-        otherEdit.start !== edit.start ||
-        otherEdit.end !== edit.end ||
-        otherEdit.text !== edit.text
-      );
+      return otherEdit?.start === edit.start && otherEdit.end === edit.end && otherEdit.text === edit.text;
     });
-    if (conflict < 0) continue;
+    if (agree) continue;
     const arg = (file.references[index] as BaseReference).fromArg;
-    const other = file.references[conflict] as BaseReference;
     // Every reference writing into this ARG line loses its edit, not just this one.
     for (const [otherIndex, otherEdit] of edits) {
-      if (otherEdit.declaration !== edit.declaration) continue;
+      if (otherEdit.declaration !== declaration) continue;
+      const other = file.references[users.find((user) => user !== otherIndex) ?? index] as BaseReference;
       edits.delete(otherIndex);
       outcomes.set(otherIndex, {
         status: 'skipped',
