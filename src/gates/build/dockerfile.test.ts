@@ -64,7 +64,7 @@ describe('parseDockerfile: a multi-stage Dockerfile', () => {
     expect(refs.map((ref) => [ref.kind, ref.line, ref.image])).toEqual([
       ['syntax', 1, 'docker/dockerfile:1.7'],
       ['from', 8, 'registry.example.com:5000/lang/golang:1.22'],
-      ['mount-from', 10, 'registry.example.com:5000/tools/protoc:25'],
+      ['mount-from', 11, 'registry.example.com:5000/tools/protoc:25'],
       ['from', 19, 'registry.example.com:5000/base/static:nonroot'],
       ['copy-from', 22, 'registry.example.com:5000/tools/certs:2024'],
     ]);
@@ -151,8 +151,8 @@ describe('parseDockerfile: FROM', () => {
     const text = 'FROM \\\n# the base\n  alpine:3.20 \\\n  AS base\nRUN echo \\\n  hi\n';
     const [ref] = references(text);
     expect(ref?.image).toBe('alpine:3.20');
-    expect(ref?.line).toBe(1);
-    expect(ref?.span?.line).toBe(3);
+    expect(ref?.line).toBe(3);
+    expect(ref?.span).toEqual({ line: 3, column: 3, endLine: 3, endColumn: 14 });
     expect(ref?.stage).toBe('base');
   });
 
@@ -175,6 +175,14 @@ describe('parseDockerfile: FROM', () => {
 
   it('removes quotes around the image', () => {
     expect(references('FROM "alpine:3.20"\n')[0]?.image).toBe('alpine:3.20');
+  });
+
+  it('keeps offsets right after a byte-order mark', () => {
+    const text = '\uFEFF# syntax=docker/dockerfile:1\nFROM alpine\n';
+    const refs = references(text);
+    expect(refs.map((ref) => ref.image)).toEqual(['docker/dockerfile:1', 'alpine']);
+    for (const ref of refs) expect(textAt(text, ref)).toBe(ref.text);
+    expect(refs[0]?.pin).toEqual({ kind: 'insert', offset: text.indexOf('\n') });
   });
 
   it('handles CRLF line endings', () => {
@@ -333,6 +341,7 @@ describe('parseDockerfile: syntax errors are located', () => {
       'Dockerfile:1: FROM requires either one or three arguments: FROM [--platform=…] <image> [AS <name>]',
     ],
     ['FROM alpine:${TAG\n', `Dockerfile:1: missing '}' in "alpine:\${TAG"`],
+    ['FROM --platform=${BUILDPLATFORM alpine\n', `Dockerfile:1: missing '}' in "\${BUILDPLATFORM"`],
     ['ARG X=${\nFROM alpine\n', `Dockerfile:1: missing '}' in "\${"`],
     [
       'FROM "alpine\n',

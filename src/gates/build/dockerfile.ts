@@ -5,6 +5,23 @@
  * continuations, comments and here-documents are read by `dockerfile-ast`; what it does not do is here:
  * global ARG scoping with `--build-arg` overrides, BuildKit's variable expansion (see shell-word.ts),
  * stage-name resolution, the syntax checks that matter for finding images, and pin sites.
+ *
+ * Syntax errors (located `file:line: message`; the gate stops before verifying anything), each one a
+ * file BuildKit would also refuse:
+ * - an unknown instruction, or an instruction other than ARG before the first FROM; no FROM at all;
+ * - `FROM` with no image, with other than one or three arguments (`<image> [AS <name>]`), with a flag
+ *   other than `--platform`, or with `--platform` lacking a value;
+ * - an invalid or duplicate stage name;
+ * - an unterminated `${`, `${}`, an unknown `${NAME<modifier>}`, an unterminated quote, in a FROM
+ *   image, a `--platform` value or a global ARG default;
+ * - an image reference that is invalid once expanded (`FROM Alpine`, or a bad `--build-arg` value);
+ * - `COPY --from=` / `--mount from=` with an empty value;
+ * - an `escape` directive other than `\` or `` ` ``; a `syntax` or `escape` directive given twice.
+ *
+ * Not errors but unresolvable references (reported, and failed by `--strict`): an ARG with no value
+ * (declared without default and no `--build-arg`, undeclared, or an automatic platform ARG), a
+ * `${NAME:?message}` on an unset name, pattern substitutions (`${NAME%…}`, not evaluated), and
+ * variables in `--from` (BuildKit does not expand them there; Podman does).
  */
 import {
   type Arg,
@@ -380,11 +397,14 @@ class DockerfileReader {
     const start = this.offset(range.start);
     const end = this.offset(range.end);
     const text = this.text.slice(start, end);
+    const span = this.span(start, end);
+    // The line of the image text itself, which may follow the instruction's line after a continuation.
+    line = span.line;
     const reference = {
       file: this.file,
       kind,
       line,
-      span: this.span(start, end),
+      span,
       text,
       args: this.argUses(expansion),
       argDeclarations: [...expansion.declarations],

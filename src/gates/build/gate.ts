@@ -142,6 +142,10 @@ export async function runBuildGate(inputs: BuildInputs, options: BuildGateOption
       });
       const { edits, outcomes: pins } = planPins(file, digests);
       for (const [index, pin] of pins) (fileRows[index] as BuildGateRow).pin = pin;
+      fileRows.forEach((row, index) => {
+        if (row.status === 'verified' && !digests.has(index))
+          row.pin = { status: 'skipped', reason: 'the verdict names no digest to pin' };
+      });
       if (edits.length === 0) continue;
       const problem = await rewrite(file, applyEdits(file.text, edits));
       if (problem) {

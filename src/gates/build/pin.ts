@@ -1,7 +1,15 @@
 /**
- * `--pin`: where a verified digest goes in a file, and the rewrite itself. The text written is derived
- * from what the file says (`alpine:3.20` becomes `alpine:3.20@sha256:…`), never a canonical form, and
- * no other byte of the file changes.
+ * `--pin`: where a verified digest goes in a file, and the rewrite itself. The rules:
+ * - The text written is derived from what the file says: `alpine:3.20` becomes `alpine:3.20@sha256:…`
+ *   (the tag is kept for readability; nothing is canonicalised, and a tagless `alpine` becomes
+ *   `alpine@sha256:…`, not `alpine:latest@…`). No other byte of the file changes.
+ * - The digest is the verdict's: the one that was verified (for a multi-platform base, the index).
+ * - A reference whose last character comes from a global ARG default is pinned in that ARG line; not
+ *   when another reference also built from that ARG would need a different edit (or is not verified),
+ *   when a stage redeclares the ARG, when `--platform` uses it, or when the reference depends on a
+ *   `--build-arg` (the file does not hold that value).
+ * - A digest already written is left alone when it equals the verified one (so a second run changes
+ *   nothing) and replaced when it differs: the file then names what was verified.
  */
 import type { BaseReference, ParsedBuildFile, PinSite } from './types.js';
 

@@ -69,7 +69,7 @@ export type PinSite =
 export interface BaseReference {
   file: string;
   kind: ReferenceKind;
-  /** One-based line where the reference is used (0 for ko's built-in default). */
+  /** One-based line where the reference's text starts (0 for ko's built-in default). */
   line: number;
   /** Span of `text` in the file; absent for ko's built-in default. */
   span?: Span;

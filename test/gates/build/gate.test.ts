@@ -359,6 +359,14 @@ describe('--pin', () => {
     expect(result.written).toEqual([]);
   });
 
+  it('does not pin a verdict that names no digest (a static policy)', async () => {
+    const path = await put('Dockerfile', 'FROM trusted:1\n');
+    const { digest: _none, ...staticPass } = verified('trusted:1', D1);
+    const result = await gate([path], new TableChecker({ 'trusted:1': staticPass }), { pin: true });
+    expect(await readFile(path, 'utf8')).toBe('FROM trusted:1\n');
+    expect(result.rows[0]?.pin).toEqual({ status: 'skipped', reason: 'the verdict names no digest to pin' });
+  });
+
   it('does not pin when not asked to', async () => {
     const path = await put('Dockerfile', ORIGINAL);
     await gate([path], new TableChecker(answers));
