@@ -1,6 +1,7 @@
 import {
   BUILD_NO_MATCH_POLICY,
   BuildGateError,
+  type BuildGateResult,
   type BuildInputs,
   formatDiagnostic,
   formatMessages,
@@ -47,35 +48,34 @@ export async function runBases(paths: string[], options: BasesOptions): Promise<
     throw new CliError('INPUT', error.message, { cause: error });
   }
 
-  if (inputs.files.every((file) => file.references.length === 0)) {
-    await printLines(
-      [`vouch: no base images in ${inputs.files.map((file) => file.path).join(', ')}`],
-      process.stderr,
-    );
-    if (options.output === 'json')
-      await printJson({
-        strict: options.strict,
-        exitCode: 0,
-        files: inputs.files.map((file) => file.path),
-        written: [],
-        writeErrors: [],
-        references: [],
-      });
-    return ExitCode.OK;
-  }
+  const result = await check(inputs, options, budget);
+  if (options.output === 'json') await printJson(toJson(result));
+  else if (result.rows.length > 0) await printLines(formatTable(result));
+  const messages = formatMessages(result);
+  if (result.rows.length === 0) messages.unshift(`vouch: no base images in ${result.files.join(', ')}`);
+  await printLines(messages, process.stderr);
+  return result.exitCode;
+}
 
+/** Runs the gate; a build that pulls no image passes without consulting the policy engine. */
+async function check(inputs: BuildInputs, options: BasesOptions, budget: number): Promise<BuildGateResult> {
+  if (inputs.files.every((file) => file.references.length === 0))
+    return {
+      strict: options.strict,
+      files: inputs.files.map((file) => file.path),
+      rows: [],
+      written: [],
+      writeErrors: [],
+      exitCode: 0,
+    };
   const { checker, close } = await createChecker(options);
   try {
-    const result = await runBuildGate(inputs, {
+    return await runBuildGate(inputs, {
       checker,
       strict: options.strict,
       pin: options.pin,
       timeoutMs: budget,
     });
-    if (options.output === 'json') await printJson(toJson(result));
-    else await printLines(formatTable(result));
-    await printLines(formatMessages(result), process.stderr);
-    return result.exitCode;
   } finally {
     await close();
   }

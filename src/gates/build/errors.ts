@@ -5,11 +5,9 @@ export type BuildGateErrorCode =
   /** A Dockerfile or `.ko.yaml` cannot be read as one: see `diagnostics`. */
   | 'SYNTAX'
   /** A path does not exist, cannot be read, or a directory holds no build file. */
-  | 'NO_INPUT'
-  /** Writing a pinned file failed, or the file changed while vouch was checking it. */
-  | 'WRITE_FAILED';
+  | 'NO_INPUT';
 
-/** The build gate's one error class: bad input (exit 2 at the CLI) or a failed write. */
+/** The build gate's one error class: input it cannot work with (exit 2 at the CLI). */
 export class BuildGateError extends VouchError<BuildGateErrorCode> {
   readonly layer = 'gates/build';
   /** Every located problem found, `file:line: message` each; set for `SYNTAX`. */
