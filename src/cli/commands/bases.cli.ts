@@ -1,0 +1,69 @@
+import { type Command, Option } from 'commander';
+import { action, type CommandModule, optionsOf } from '../action.js';
+import type { BasesOptions } from './bases.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * `--no-match-policy` is policy-controller's name; commander would read a `--no-` prefix as the negation
+ * of `--match-policy`, so it is declared as an ordinary option stored as `noMatchPolicy`.
+ */
+function noMatchPolicyOption(): Option {
+  const option = new Option(
+    '--no-match-policy <policy>',
+    'for images no policy covers (default for builds: warn)',
+  ).choices(['allow', 'warn', 'deny']);
+  option.negate = false;
+  return option;
+}
+
+export const basesCommand: CommandModule = {
+  example: 'vouch bases --policy policy.yaml --strict --pin .',
+  register(program: Command) {
+    program
+      .command('bases')
+      .summary('verify the base images of Dockerfiles and .ko.yaml before a build')
+      .description(
+        'Verify every base image a build pulls (Dockerfile/Containerfile FROM, COPY --from, RUN --mount from=, ' +
+          '# syntax= frontends; .ko.yaml defaultBaseImage and baseImageOverrides) against the policy, by digest. ' +
+          'Without --strict, failures print WARNING: lines and the exit code is 0; with --strict, any failure ' +
+          'or uncovered image exits 1. --pin rewrites verified references in place as image:tag@sha256:….',
+      )
+      .argument('<path...>', 'Dockerfiles, Containerfiles, .ko.yaml files, or directories to search for them')
+      .addOption(
+        new Option('--policy <path>', 'ClusterImagePolicy or verification config (repeatable)').argParser(
+          collect,
+        ),
+      )
+      .option('--key <pub>', 'verify signatures with this public key instead of a policy')
+      .option('--certificate-identity <identity>', 'keyless: the signer identity (exact)')
+      .option('--certificate-identity-regexp <regexp>', 'keyless: the signer identity (regular expression)')
+      .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer (exact)')
+      .option('--certificate-oidc-issuer-regexp <regexp>', 'keyless: the OIDC issuer (regular expression)')
+      .option(
+        '--trusted-root <file>',
+        'keyless: Sigstore trusted_root.json to use instead of the embedded one',
+      )
+      .addOption(noMatchPolicyOption())
+      .option('--strict', 'exit 1 on any failure or uncovered image', false)
+      .option(
+        '--pin',
+        'rewrite each verified reference in place as image:tag@sha256:<verified digest>',
+        false,
+      )
+      .addOption(
+        new Option('--build-arg <name=value>', 'override a global ARG default (repeatable)').argParser(
+          collect,
+        ),
+      )
+      .addOption(
+        new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
+      )
+      .action(
+        action(async (paths: string[], _options: unknown, command: Command) => {
+          const { runBases } = await import('./bases.js');
+          return runBases(paths, optionsOf<BasesOptions>(command));
+        }),
+      );
+  },
+};
