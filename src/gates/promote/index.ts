@@ -3,6 +3,8 @@
  * and ImagePolicy objects choose and order candidate tags, the ImageChecker (the policy engine)
  * verifies them newest first, and Flux setter markers in Git receive `name:tag@<verified digest>`.
  */
+
+export { type ClientSettings, RegistryClients } from './clients.js';
 export { PromoteError, type PromoteErrorCode } from './errors.js';
 export type { SourceLocation } from './files.js';
 export {

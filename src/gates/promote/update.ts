@@ -334,7 +334,9 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
   if (options.dryRun) {
     report.diff = [...newTexts]
       .map(([file, text]) =>
-        createTwoFilesPatch(`a/${file.path}`, `b/${file.path}`, file.text, text, '', '', { context: 3 }),
+        createTwoFilesPatch(`a/${file.path}`, `b/${file.path}`, file.text, text, undefined, undefined, {
+          context: 3,
+        }),
       )
       .map((patch) => patch.replace(/^=+\n/, ''))
       .join('');
