@@ -1,5 +1,5 @@
 /** `vouch update` as a user runs it: the built CLI (`npm run build` first), real git, real registry. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,37 @@ describe('vouch update (CLI)', () => {
     expect(result.stdout).toMatch(
       /failed: no ImagePolicy flux-system\/app was loaded \(marked at a\.yaml:1:8\)/,
     );
+  });
+
+  it('--watch runs a round every --interval until it is stopped, then exits 0', async () => {
+    const repos = await createRepos({ 'a.yaml': 'image: plain:1\n' });
+    const child = spawn(
+      process.execPath,
+      [VOUCH, 'update', '--key', 'k.pub', '--watch', '--interval', '1s'],
+      {
+        cwd: repos.work,
+        env: { ...process.env, DOCKER_CONFIG: repos.work },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const until = Date.now() + 15_000;
+      while (stdout.split('nothing to update').length - 1 < 2 && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stdout.split('nothing to update').length - 1).toBeGreaterThanOrEqual(2);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain('\x1b['); // the progress indicator is for terminals only
   });
 
   it('is listed in --help with an example', async () => {
