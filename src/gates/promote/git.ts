@@ -4,6 +4,7 @@
  * remotes, push URLs and credential helpers. vouch never passes flags that would override them.
  */
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { PromoteError } from './errors.js';
 
 export interface Author {
@@ -60,6 +61,8 @@ export class GitRepository {
 
   /** The working tree containing `dir`; fails with NOT_A_REPOSITORY when there is none. */
   static async open(dir: string): Promise<GitRepository> {
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory()) throw new PromoteError('NOT_A_REPOSITORY', `${dir} is not a directory`);
     const result = await run(dir, ['rev-parse', '--show-toplevel']).catch((error: unknown) => {
       if (error instanceof PromoteError) throw new PromoteError('NOT_A_REPOSITORY', error.message);
       throw error;

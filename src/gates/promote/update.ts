@@ -344,6 +344,9 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
   }
   if (!newTexts.size) return report;
 
+  const message = options.messageTemplate.render(messageChanges);
+  if (message.trim() === '')
+    throw new PromoteError('INVALID_TEMPLATE', 'the commit message template renders an empty message');
   const paths = [...newTexts.keys()].map((file) => file.path);
   const dirty = await options.repository.dirtyFiles(paths);
   if (dirty.length)
@@ -352,7 +355,6 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
       `not writing: ${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; commit or stash them first`,
     );
   for (const [file, text] of newTexts) await writeFile(file.absolute, text);
-  const message = options.messageTemplate.render(messageChanges);
   let sha: string;
   try {
     sha = await options.repository.commit(paths, message, options.author);

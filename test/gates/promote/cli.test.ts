@@ -91,6 +91,9 @@ describe('vouch update (CLI)', () => {
     const result = await vouch(dir, 'update', '--key', 'k.pub');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/is not inside a git working tree/);
+    const missing = await vouch(dir, 'update', '--key', 'k.pub', '--repo', 'no/such/dir');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no\/such\/dir is not a directory/);
   });
 
   it('exits 2 with file, line and column for invalid Flux objects', async () => {

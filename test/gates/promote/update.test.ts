@@ -354,6 +354,16 @@ describe('vouch update, one round', () => {
     expect(await git(repos.work, 'status', '--porcelain')).toBe('');
   });
 
+  it('refuses a template that renders an empty message before writing anything', async () => {
+    const repos = await createRepos(files('v1.0.0'));
+    const error = await runUpdate(
+      await options(repos.work, { messageTemplate: MessageTemplate.parse('{{range .Changes}}{{end}}\n') }),
+      deps(new StandInChecker(client, UNSIGNED_V130)),
+    ).catch((caught: unknown) => caught);
+    expect((error as PromoteError).code).toBe('INVALID_TEMPLATE');
+    expect(await git(repos.work, 'status', '--porcelain')).toBe('');
+  });
+
   it('reports markers naming a policy that was not loaded, and still updates the others', async () => {
     const repos = await createRepos({
       ...files('v1.0.0'),
