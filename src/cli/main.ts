@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
 import { basesCommand } from './commands/bases.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
+import { updateCommand } from './commands/update.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
 
@@ -11,7 +12,12 @@ import { write } from './output.js';
  * implementation (and whatever heavy libraries it needs) is imported when the command runs, so that
  * `vouch --version` starts as fast as node itself.
  */
-const COMMANDS: readonly CommandModule[] = [resolveCommand, basesCommand];
+const COMMANDS: readonly CommandModule[] = [
+  resolveCommand,
+  // the gates
+  basesCommand,
+  updateCommand,
+];
 
 function version(): string {
   const file = new URL('../../../package.json', import.meta.url);

@@ -1,0 +1,290 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { describeError } from '../../errors.js';
+import {
+  type Author,
+  DEFAULT_MESSAGE_TEMPLATE,
+  GitRepository,
+  loadPullSecrets,
+  MessageTemplate,
+  type Progress,
+  PromoteError,
+  parseAuthor,
+  RegistryClients,
+  renderText,
+  resolveScanPath,
+  runUpdate,
+  type UpdateReport,
+} from '../../gates/promote/index.js';
+import type { ImageChecker } from '../../policy/verdict.js';
+import { sleep } from '../../util/deadline.js';
+import { CliError, ExitCode } from '../errors.js';
+import { createClient, type GlobalOptions, loadCredentials, timeoutMs } from '../global-options.js';
+import { type OutputFormat, printJson, printLines, write } from '../output.js';
+
+export interface UpdateCommandOptions extends GlobalOptions {
+  images?: string[];
+  policy?: string[];
+  key?: string;
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  trustedRoot?: string;
+  repo: string;
+  path?: string;
+  pullSecrets?: string[];
+  author?: string;
+  messageTemplate?: string;
+  push?: boolean;
+  branch?: string;
+  dryRun?: boolean;
+  allowDowngrade?: boolean;
+  output: OutputFormat;
+  watch?: boolean;
+  interval?: string;
+}
+
+/** How images are verified, as the flags said; the policy engine is built from it. */
+export type VerificationSettings =
+  | { kind: 'policy'; paths: string[] }
+  | { kind: 'key'; key: string }
+  | {
+      kind: 'keyless';
+      identity: { exact: string } | { regexp: string };
+      issuer: { exact: string } | { regexp: string };
+      trustedRoot?: string;
+    };
+
+/**
+ * The policy engine behind the promotion gate, built from the verification flags. Everything else
+ * of `vouch update` only sees the ImageChecker interface.
+ */
+export async function createChecker(
+  _settings: VerificationSettings,
+  _options: UpdateCommandOptions,
+): Promise<ImageChecker> {
+  throw new CliError('CONFIG', 'policy engine not available yet');
+}
+
+const DURATION = /^(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go-style duration (`30s`, `5m`, `1h30m`) in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g))
+    total += Number(amount) * (UNIT_MS[unit as string] as number);
+  return total;
+}
+
+/** Checks the flags that do not depend on files; every mistake is a usage error (exit 2). */
+export function verificationSettings(options: UpdateCommandOptions): VerificationSettings {
+  const usage = (message: string) => new CliError('USAGE', message);
+  const keyless = [
+    options.certificateIdentity,
+    options.certificateIdentityRegexp,
+    options.certificateOidcIssuer,
+    options.certificateOidcIssuerRegexp,
+  ].some((value) => value !== undefined);
+  const chosen = [options.policy !== undefined, options.key !== undefined, keyless].filter(Boolean).length;
+  if (chosen > 1)
+    throw usage('choose one way to verify: --policy, --key, or the keyless --certificate-* flags');
+  if (chosen === 0)
+    throw usage(
+      'nothing to verify with: give --policy, --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]',
+    );
+  if (options.trustedRoot !== undefined && !keyless && options.policy === undefined)
+    throw usage('--trusted-root goes with keyless verification or --policy');
+  if (options.policy !== undefined) return { kind: 'policy', paths: options.policy };
+  if (options.key !== undefined) return { kind: 'key', key: options.key };
+  const pair = (exact: string | undefined, regexp: string | undefined, flag: string) => {
+    if (exact !== undefined && regexp !== undefined)
+      throw usage(`give --${flag} or --${flag}-regexp, not both`);
+    if (exact === undefined && regexp === undefined)
+      throw usage(`keyless verification needs --${flag} or --${flag}-regexp`);
+    return exact !== undefined ? { exact } : { regexp: regexp as string };
+  };
+  return {
+    kind: 'keyless',
+    identity: pair(options.certificateIdentity, options.certificateIdentityRegexp, 'certificate-identity'),
+    issuer: pair(
+      options.certificateOidcIssuer,
+      options.certificateOidcIssuerRegexp,
+      'certificate-oidc-issuer',
+    ),
+    ...(options.trustedRoot !== undefined && { trustedRoot: options.trustedRoot }),
+  };
+}
+
+interface Checked {
+  verification: VerificationSettings;
+  author?: Author;
+  intervalMs?: number;
+}
+
+export function checkUsage(options: UpdateCommandOptions): Checked {
+  const usage = (message: string) => new CliError('USAGE', message);
+  if (options.branch !== undefined && !options.push) throw usage('--branch needs --push');
+  if (options.dryRun && options.push) throw usage('--dry-run writes nothing, so it cannot --push');
+  if (options.interval !== undefined && !options.watch) throw usage('--interval needs --watch');
+  if (options.watch && options.dryRun) throw usage('--watch keeps updating, so it cannot be a --dry-run');
+  let intervalMs: number | undefined;
+  if (options.watch) {
+    intervalMs = parseDuration(options.interval ?? '5m');
+    if (intervalMs === undefined || intervalMs < 1000)
+      throw usage(
+        `--interval must be a duration of at least 1s such as 30s, 5m or 1h, got ${JSON.stringify(options.interval)}`,
+      );
+  }
+  let author: Author | undefined;
+  if (options.author !== undefined) {
+    author = parseAuthor(options.author);
+    if (!author) throw usage(`--author must be "Name <email>", got ${JSON.stringify(options.author)}`);
+  }
+  return {
+    verification: verificationSettings(options),
+    ...(author && { author }),
+    ...(intervalMs !== undefined && { intervalMs }),
+  };
+}
+
+/** A one-line progress indicator, redrawn in place; only on a terminal. */
+function terminalProgress(stream: NodeJS.WriteStream): Progress {
+  let last = 0;
+  let shown = false;
+  return {
+    update(text) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    },
+    done() {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
+function asInputError(error: unknown): never {
+  if (error instanceof PromoteError && error.isInputError)
+    throw new CliError('INPUT', error.message, { cause: error });
+  throw error;
+}
+
+async function printReport(report: UpdateReport, output: OutputFormat): Promise<void> {
+  if (output === 'json') {
+    await printJson(report);
+    return;
+  }
+  await printLines(
+    report.warnings.map((warning) => `vouch: warning: ${warning}`),
+    process.stderr,
+  );
+  if (report.diff) await write(process.stdout, report.diff);
+  await printLines(renderText(report));
+}
+
+/** `vouch update`: one round, or rounds every --interval with --watch. */
+export async function runUpdateCommand(options: UpdateCommandOptions): Promise<ExitCode> {
+  const checked = checkUsage(options);
+  const timeout = timeoutMs(options);
+  const repository = await GitRepository.open(resolve(options.repo)).catch(asInputError);
+  const scanPath = (() => {
+    try {
+      return resolveScanPath(repository.root, options.path);
+    } catch (error) {
+      return asInputError(error);
+    }
+  })();
+  let messageTemplate = MessageTemplate.parse(DEFAULT_MESSAGE_TEMPLATE);
+  if (options.messageTemplate !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.messageTemplate, 'utf8');
+    } catch (cause) {
+      throw new CliError(
+        'INPUT',
+        `cannot read --message-template ${options.messageTemplate}: ${describeError(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+    try {
+      messageTemplate = MessageTemplate.parse(text, options.messageTemplate);
+    } catch (error) {
+      asInputError(error);
+    }
+  }
+  const pullSecrets = options.pullSecrets
+    ? await loadPullSecrets(options.pullSecrets).catch(asInputError)
+    : undefined;
+  const images = options.images?.map((path) => (isAbsolute(path) ? path : resolve(path)));
+
+  const clients = new RegistryClients((settings) => createClient(options, settings), {
+    credentials: await loadCredentials(options),
+    insecureRegistries: options.allowHttpRegistry ?? [],
+  });
+  let checker: Promise<ImageChecker> | undefined;
+  const progress = process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
+  const round = () =>
+    runUpdate(
+      {
+        repository,
+        scanPath,
+        ...(images && { images }),
+        ...(pullSecrets && { pullSecrets }),
+        ...(checked.author && { author: checked.author }),
+        messageTemplate,
+        ...(options.push && { push: options.branch !== undefined ? { branch: options.branch } : {} }),
+        dryRun: options.dryRun === true,
+        allowDowngrade: options.allowDowngrade === true,
+        timeoutMs: timeout,
+      },
+      {
+        checker: () => {
+          checker ??= createChecker(checked.verification, options);
+          return checker;
+        },
+        registryFor: (repo, secret) => clients.registryFor(repo, secret),
+        ...(progress && { progress }),
+      },
+    ).catch(asInputError);
+
+  try {
+    if (checked.intervalMs === undefined) {
+      const report = await round();
+      await printReport(report, options.output);
+      return report.ok ? ExitCode.OK : ExitCode.NOT_VERIFIED;
+    }
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      for (let first = true; !stop.signal.aborted; first = false) {
+        try {
+          if (options.push) await repository.pullFastForward();
+          await printReport(await round(), options.output);
+        } catch (error) {
+          // A broken set-up fails at once; later, a bad round is reported and the next one tried.
+          if (first && error instanceof CliError) throw error;
+          await write(process.stderr, `vouch: update round failed: ${describeError(error)}\n`);
+        }
+        await sleep(checked.intervalMs, stop.signal).catch(() => undefined);
+      }
+      return ExitCode.OK;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  } finally {
+    progress?.done();
+    await clients.close();
+  }
+}
