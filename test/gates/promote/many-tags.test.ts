@@ -139,7 +139,9 @@ spec:
       });
       const examined = policy?.examined ?? 0;
       expect(examined).toBeGreaterThanOrEqual(100);
-      expect(checker.calls.length).toBeLessThanOrEqual(100 + 3);
+      // Older candidates may start while the winner is still being verified (four at a time); once the
+      // answer is known nothing new starts, and at most three in flight are abandoned uncounted.
+      expect(checker.calls.length).toBeLessThanOrEqual(examined + 3);
       expect(listing.stats.total + verifying.stats.total).toBeLessThanOrEqual(pages + 4 * examined);
     } finally {
       await listing.close();
