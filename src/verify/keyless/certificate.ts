@@ -164,6 +164,7 @@ export function describeCertificate(der: Uint8Array): { subject: string; issuer:
   }
 }
 
-function oneLine(name: string): string {
-  return name.split('\n').join(', ') || '(empty)';
+function oneLine(name: string | undefined): string {
+  // Node reports an empty distinguished name (Fulcio leaves have one) as undefined.
+  return name ? name.split('\n').join(', ') : '(empty)';
 }
