@@ -123,6 +123,13 @@ describe('legacy keyless cosign signatures made with the test Sigstore', () => {
       expect(verifyLegacyKeyless(signature, policy, { trustedRoot }).failure).toBe('SCT_INVALID');
     });
 
+    it('still checks an SCT that is present under --insecure-ignore-sct (stricter than cosign)', async () => {
+      // @sigstore/verify checks every embedded SCT it finds; the flag makes an SCT optional, not unverified.
+      const signature = await sigstore.signLegacy(payload, { sct: 'forged' });
+      const result = verifyLegacyKeyless(signature, { ...policy, insecureIgnoreSct: true }, { trustedRoot });
+      expect(result.failure).toBe('SCT_INVALID');
+    });
+
     it('fails when the SCT comes from a CT log that is not trusted', async () => {
       const signature = await sigstore.signLegacy(payload, { sct: 'untrusted-log' });
       expect(verifyLegacyKeyless(signature, policy, { trustedRoot }).failure).toBe('SCT_INVALID');

@@ -60,7 +60,7 @@ export function runVerifier(request: EngineRequest): EngineResult {
     }).verify(judged);
     return { ok: true, signer, judgedAt };
   } catch (error) {
-    return { ok: false, ...describeFailure(error, judged, judgedAt) };
+    return { ok: false, ...describeFailure(error, judged, judgedAt, material) };
   }
 }
 
@@ -88,6 +88,7 @@ function describeFailure(
   error: unknown,
   entity: SignedEntity,
   judgedAt: readonly JudgedTime[],
+  material: TrustMaterial,
 ): { code: KeylessFailureCode; reason: string } {
   if (!(error instanceof VerificationError) && !(error instanceof Error && 'code' in error))
     return {
@@ -111,7 +112,7 @@ function describeFailure(
         reason: `RFC 3161 timestamp does not verify against a trusted TSA (${message})`,
       };
     case 'CERTIFICATE_ERROR':
-      return describeCertificateFailure(message, causeMessage, entity, judgedAt);
+      return describeCertificateFailure(message, causeMessage, entity, judgedAt, material);
     case 'TLOG_INCLUSION_PROMISE_ERROR':
       return {
         code: 'SET_INVALID',
@@ -152,6 +153,7 @@ function describeCertificateFailure(
   causeMessage: string | undefined,
   entity: SignedEntity,
   judgedAt: readonly JudgedTime[],
+  material: TrustMaterial,
 ): { code: KeylessFailureCode; reason: string } {
   if (message === 'SCT verification failed')
     return { code: 'SCT_INVALID', reason: 'an embedded SCT does not verify against a trusted CT log' };
@@ -168,6 +170,18 @@ function describeCertificateFailure(
     const invalidAt = judgedAt.find((time) => !leaf.validForDate(new Date(time.time)));
     if (causeMessage === undefined && invalidAt !== undefined)
       return { code: 'CERTIFICATE_EXPIRED', reason: expiryReason(leaf, judgedAt) };
+    // No cause: no trusted CA was valid at one of the times (each CA has its own validity window).
+    const uncovered = judgedAt.find(
+      (time) =>
+        !material.certificateAuthorities.some(
+          (ca) => ca.validFor.start <= new Date(time.time) && new Date(time.time) <= ca.validFor.end,
+        ),
+    );
+    if (causeMessage === undefined && uncovered !== undefined)
+      return {
+        code: 'UNTRUSTED_CA',
+        reason: `no trusted certificate authority was valid at ${uncovered.time} (${label(uncovered)}) to issue this certificate (issuer ${names.issuer})`,
+      };
     return {
       code: 'UNTRUSTED_CA',
       reason: `certificate does not chain to a trusted certificate authority (issuer ${names.issuer})${causeMessage ? `: ${causeMessage}` : ''}`,
