@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, VerificationError, Verifier } from '@sigstore/verify';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -282,6 +282,24 @@ describe('Sigstore bundles made with the test Sigstore', () => {
       expect(verify(unlogged, { bytes: artifact }, { key: key.publicKey, requireTlog: true }).failure).toBe(
         'TLOG_MISSING',
       );
+    });
+
+    it('says an Ed25519 message signature cannot be checked against a digest alone', async () => {
+      const ed25519 = generateKeyPairSync('ed25519');
+      const bundle = {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        verificationMaterial: { publicKey: { hint: 'ed' }, tlogEntries: [] },
+        messageSignature: {
+          messageDigest: {
+            algorithm: 'SHA2_256',
+            digest: createHash('sha256').update(artifact).digest('base64'),
+          },
+          signature: sign(null, artifact, ed25519.privateKey).toString('base64'),
+        },
+      };
+      const result = verify(bundle, { digest: artifactDigest }, { key: ed25519.publicKey });
+      expect(result.failure).toBe('UNSUPPORTED');
+      expect(result.reason).toContain('give the artifact itself');
     });
 
     it('fails with another key', async () => {

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   BUNDLE_V01_MEDIA_TYPE,
   BUNDLE_V02_MEDIA_TYPE,
@@ -18,7 +18,7 @@ import { runVerifier } from './engine.js';
 import { matchIdentities } from './identity.js';
 import { type InTotoStatement, parseInTotoStatement, statementNamesDigest } from './in-toto.js';
 import { compileKeylessPolicy, type KeylessPolicy } from './policy.js';
-import { verifyPrehashed } from './prehash.js';
+import { prehashSupported, verifyPrehashed } from './prehash.js';
 import { failed, type KeylessFailureCode, type KeylessVerification } from './result.js';
 
 /** What the bundle is about: the artifact's bytes, or only its digest (`sha256:<64 hex>`). */
@@ -177,6 +177,17 @@ export function verifyBundle(
         return fail(
           'DIGEST_MISMATCH',
           `the bundle signs sha256:${bundleDigest.toString('hex')}, not sha256:${artifactSha256}`,
+        );
+      const signingKey =
+        'key' in signer
+          ? signer.key
+          : entity.key.$case === 'certificate'
+            ? createPublicKey({ key: entity.key.certificate.publicKey, format: 'der', type: 'spki' })
+            : undefined;
+      if (signingKey === undefined || !prehashSupported(signingKey))
+        return fail(
+          'UNSUPPORTED',
+          `a ${signingKey?.asymmetricKeyType ?? 'unknown'} signature cannot be checked against a digest alone; give the artifact itself`,
         );
       entity = { ...entity, signature: prehashedMessage(bundleDigest, signature, hash) };
     }

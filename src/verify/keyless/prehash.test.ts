@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyPrehashed } from './prehash.js';
+import { prehashSupported, verifyPrehashed } from './prehash.js';
 
 describe('verifyPrehashed (a signature checked against a digest only)', () => {
   const cases = [
@@ -57,5 +57,7 @@ describe('verifyPrehashed (a signature checked against a digest only)', () => {
     const key = generateKeyPairSync('ed25519');
     const signature = sign(null, Buffer.from('hello'), key.privateKey);
     expect(verifyPrehashed(key.publicKey, 'sha256', Buffer.alloc(32), signature)).toBe('unsupported');
+    expect(prehashSupported(key.publicKey)).toBe(false);
+    expect(prehashSupported(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey)).toBe(true);
   });
 });

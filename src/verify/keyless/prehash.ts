@@ -23,6 +23,12 @@ export function verifyPrehashed(
   return 'unsupported';
 }
 
+/** Whether `verifyPrehashed` can check signatures made with this key. */
+export function prehashSupported(key: KeyObject): boolean {
+  if (key.asymmetricKeyType === 'rsa') return true;
+  return key.asymmetricKeyType === 'ec' && CURVES[key.asymmetricKeyDetails?.namedCurve ?? ''] !== undefined;
+}
+
 const DIGEST_INFO_PREFIX = {
   sha256: Buffer.from('3031300d060960864801650304020105000420', 'hex'),
   sha384: Buffer.from('3041300d060960864801650304020205000430', 'hex'),
