@@ -4,6 +4,7 @@ import type { CommandModule } from './action.js';
 import { basesCommand } from './commands/bases.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
 import { updateCommand } from './commands/update.cli.js';
+import { verifyBundleCommand } from './commands/verify-bundle.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
 
@@ -14,6 +15,7 @@ import { write } from './output.js';
  */
 const COMMANDS: readonly CommandModule[] = [
   resolveCommand,
+  verifyBundleCommand,
   // the gates
   basesCommand,
   updateCommand,

@@ -1,0 +1,25 @@
+export { publicGoodTrustedRoot, stagingTrustedRoot } from './embedded.js';
+export { trustMaterialFor, trustMaterialWithKey } from './material.js';
+export {
+  type ParsedCertificate,
+  parseCertificatesPem,
+  parsePublicKeyPem,
+  pemBlocks,
+  spkiDer,
+  toPem,
+} from './pem.js';
+export { type PrivatePkiOptions, withPrivatePki, withPrivatePkiFiles } from './private-pki.js';
+export {
+  loadTrustedRootFile,
+  parseTrustedRoot,
+  parseTrustedRootText,
+  TRUSTED_ROOT_MEDIA_TYPES,
+  type TrustedRoot,
+  type TrustedRootJson,
+} from './trusted-root.js';
+export {
+  loadTrustRootResourceFile,
+  parseTrustRootResources,
+  type TrustRootResource,
+  trustRootFromResource,
+} from './trustroot-resource.js';
