@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
+import { auditCommand } from './commands/audit.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
+import { webhookCommand } from './commands/webhook.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
 
@@ -10,7 +12,7 @@ import { write } from './output.js';
  * implementation (and whatever heavy libraries it needs) is imported when the command runs, so that
  * `vouch --version` starts as fast as node itself.
  */
-const COMMANDS: readonly CommandModule[] = [resolveCommand];
+const COMMANDS: readonly CommandModule[] = [resolveCommand, webhookCommand, auditCommand];
 
 function version(): string {
   const file = new URL('../../../package.json', import.meta.url);
