@@ -74,7 +74,7 @@ export class WebhookMetrics {
   });
   readonly policyReloadFailing = new Gauge({
     name: 'vouch_policy_reload_failing',
-    help: '1 while the policy files on disk are broken and the last good policies are in force',
+    help: 'Whether the policy files on disk are broken and the last good policies are in force (1) or not (0)',
     registers: [this.registry],
   });
   readonly policyLoadedTimestamp = new Gauge({

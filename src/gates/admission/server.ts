@@ -113,6 +113,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     bodyLimit,
     return503OnClosing: true,
   });
+  // The API server sends application/json only; anything else is refused (400) rather than guessed at.
+  app.removeContentTypeParser('text/plain');
   let closing = false;
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {

@@ -296,12 +296,12 @@ describe('digest pinning', () => {
       'busybox:1.36': warnModeFailed('busybox:1.36', DIGEST_B),
       'ghcr.io/acme/models:v3': verified('ghcr.io/acme/models:v3', DIGEST_C),
     });
-    const expected = structuredClone(object) as { spec: Record<string, Array<Record<string, unknown>>> };
-    const spec = expected.spec as Record<string, Array<Record<string, Record<string, unknown> | string>>>;
-    (spec.containers?.[0] as Record<string, unknown>).image = `ghcr.io/acme/web:1.0@${DIGEST_A}`;
-    (spec.initContainers?.[0] as Record<string, unknown>).image = `ghcr.io/acme/migrate:1.0@${DIGEST_B}`;
-    ((spec.volumes?.[1] as Record<string, unknown>).image as Record<string, unknown>).reference =
-      `ghcr.io/acme/models:v3@${DIGEST_C}`;
+    const expected = JSON.parse(
+      JSON.stringify(object)
+        .replace('"ghcr.io/acme/web:1.0"', `"ghcr.io/acme/web:1.0@${DIGEST_A}"`)
+        .replace('"ghcr.io/acme/migrate:1.0"', `"ghcr.io/acme/migrate:1.0@${DIGEST_B}"`)
+        .replace('"ghcr.io/acme/models:v3"', `"ghcr.io/acme/models:v3@${DIGEST_C}"`),
+    );
     expect(result).toEqual(expected);
     expect(patch).toHaveLength(3);
     expect(patch.every((operation) => operation.op === 'replace')).toBe(true);
