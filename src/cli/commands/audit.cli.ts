@@ -17,7 +17,12 @@ export const auditCommand: CommandModule = {
           'PolicyReports (one per namespace) on stdout instead, and the table on stderr. Exit 1 when anything is denied.',
       )
       .argument('<path...>', 'manifest files or directories, or - for stdin')
-      .option('--policy <path...>', 'ClusterImagePolicy files or directories')
+      // Repeatable rather than variadic, so that `--policy DIR MANIFEST` leaves MANIFEST a path to audit.
+      .option(
+        '--policy <path>',
+        'ClusterImagePolicy file or directory (repeatable)',
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      )
       .option('--report', 'print PolicyReports (YAML) on stdout', false)
       .addOption(
         new Option('-o, --output <format>', 'table format').choices(['text', 'json']).default('text'),
