@@ -8,21 +8,38 @@ import { formatDuration } from '../../util/deadline.js';
 
 export type BudgetResult<T> = { done: true; value: T } | { done: false };
 
+/**
+ * One timer for one admission: the work for each of its images races the same expiry, so an
+ * admission costs one timer however many images it has.
+ */
+export class BudgetTimer {
+  readonly expired: Promise<{ done: false }>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.expired = new Promise((resolve) => {
+      this.timer = setTimeout(() => resolve({ done: false }), Math.max(0, ms));
+    });
+  }
+
+  /** `work`'s value if it settles before the expiry; a rejection of `work` in time is passed on. */
+  race<T>(work: Promise<T>): Promise<BudgetResult<T>> {
+    return Promise.race([work.then((value) => ({ done: true as const, value })), this.expired]);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /** Waits for `work` at most `ms`; a rejection of `work` within the time is passed on. */
-export function withinBudget<T>(work: Promise<T>, ms: number): Promise<BudgetResult<T>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve({ done: false }), Math.max(0, ms));
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ done: true, value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+export async function withinBudget<T>(work: Promise<T>, ms: number): Promise<BudgetResult<T>> {
+  const timer = new BudgetTimer(ms);
+  try {
+    return await timer.race(work);
+  } finally {
+    timer.clear();
+  }
 }
 
 /**

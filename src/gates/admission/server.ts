@@ -170,7 +170,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     metrics.recordAdmission(admission.operation, verdict, (performance.now() - started) / 1000);
     for (const reason of outcome.denialReasons) metrics.denials.inc({ reason });
     if (verdict === 'warned') metrics.warnedAdmissions.inc({ namespace: namespaceOf(admission) ?? '' });
-    logAdmission(request.log, endpoint, admission, outcome, verdict, performance.now() - started);
+    logAdmission(logger, endpoint, admission, outcome, verdict, performance.now() - started);
     return outcome.review;
   };
 
@@ -266,7 +266,7 @@ function watchDirectories(directories: readonly string[], debounceMs: number, on
 }
 
 function logAdmission(
-  log: FastifyRequest['log'],
+  log: Logger,
   endpoint: Endpoint,
   request: AdmissionRequest,
   outcome: AdmissionOutcome,
@@ -290,6 +290,7 @@ function logAdmission(
     log[unusual ? 'info' : 'debug']({ ...base, skipped: outcome.skipped }, 'admitted without checks');
     return;
   }
+  if (verdict === 'allowed' && !log.isLevelEnabled('debug')) return;
   const detail = {
     ...base,
     mode: outcome.mode,

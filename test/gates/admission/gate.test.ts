@@ -297,6 +297,23 @@ describe('sharing and the UPDATE shortcut', () => {
     expect(checker.checks[0]?.resource?.metadata?.name).toBe('web');
   });
 
+  it('gives the engine a deadline that never ends after the admission budget', async () => {
+    const checker = new RecordingChecker('reject');
+    const gate = gateWith(checker, { budgetMs: 2000 });
+    const starts: number[] = [];
+    for (const image of ['ghcr.io/acme/a:1', 'ghcr.io/acme/b:1', 'ghcr.io/acme/c:1']) {
+      starts.push(Date.now());
+      await gate.admit(podReview([image]), 'validate');
+      await new Promise((resolve) => setTimeout(resolve, 6));
+    }
+    checker.deadlines.forEach((deadline, index) => {
+      expect(deadline?.expiresAt).toBeLessThanOrEqual((starts[index] as number) + 2000);
+      expect(deadline?.budgetMs).toBeLessThan(2000);
+    });
+    // Admissions close together share one deadline (one timer), later ones get a new one.
+    expect(new Set(checker.deadlines).size).toBeGreaterThan(1);
+  });
+
   it('does not consult the cache shortcut on CREATE', async () => {
     const checker = new RecordingChecker('reject');
     await gateWith(checker).admit(podReview(['ghcr.io/acme/web:1.0']), 'mutate');
