@@ -114,7 +114,7 @@ const IMAGELESS_SUBRESOURCES = new Set(['status', 'scale']);
  */
 export function skipReason(request: AdmissionRequest, rules: NamespaceRules): string | undefined {
   if (request.operation === 'DELETE' || request.operation === 'CONNECT')
-    return `${request.operation} is not checked`;
+    return `${request.operation} brings no new image`;
   if (request.subResource !== undefined) {
     if (IMAGELESS_SUBRESOURCES.has(request.subResource))
       return `subresource ${request.subResource} carries no images`;

@@ -20,6 +20,8 @@ export {
   workloadsOf,
 } from './audit.js';
 export {
+  type BudgetResult,
+  BudgetTimer,
   engineReserveMs,
   RegistryProblems,
   timeoutMessage,

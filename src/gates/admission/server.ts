@@ -286,7 +286,8 @@ function logAdmission(
     durationMs: Math.round(durationMs * 10) / 10,
   };
   if (outcome.skipped !== undefined) {
-    const unusual = /is not checked$|carries no pod template/.test(outcome.skipped);
+    // Kinds and subresources vouch does not know are worth seeing; the routine skips are not.
+    const unusual = /^subresource .* is not checked$|carries no pod template/.test(outcome.skipped);
     log[unusual ? 'info' : 'debug']({ ...base, skipped: outcome.skipped }, 'admitted without checks');
     return;
   }

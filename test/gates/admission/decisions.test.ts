@@ -53,7 +53,7 @@ describe('skip rules', () => {
 
   it('admits DELETE, CONNECT, status and scale without checks', () => {
     expect(skip(review({ kind: 'Pod', operation: 'DELETE', object: null, oldObject: pod }))).toBe(
-      'DELETE is not checked',
+      'DELETE brings no new image',
     );
     expect(
       skip(
@@ -64,7 +64,7 @@ describe('skip rules', () => {
           subResource: 'exec',
         }),
       ),
-    ).toBe('CONNECT is not checked');
+    ).toBe('CONNECT brings no new image');
     const deployment = workload('Deployment', podSpec({ containers: ['nginx'] }));
     expect(
       skip(
