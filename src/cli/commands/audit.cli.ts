@@ -20,7 +20,7 @@ export const auditCommand: CommandModule = {
       // Repeatable rather than variadic, so that `--policy DIR MANIFEST` leaves MANIFEST a path to audit.
       .option(
         '--policy <path>',
-        'ClusterImagePolicy file or directory (repeatable)',
+        'ClusterImagePolicy file or directory (repeatable; default: $VOUCH_POLICY)',
         (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
       )
       .option('--report', 'print PolicyReports (YAML) on stdout', false)

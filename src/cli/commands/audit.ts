@@ -16,7 +16,7 @@ import { AdmissionGate } from '../../gates/admission/gate.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
-import { checkCache, createChecker, enforcementFrom, type WebhookOptions } from './webhook.js';
+import { checkCache, createChecker, enforcementFrom, policyPaths, type WebhookOptions } from './webhook.js';
 
 export interface AuditOptions
   extends GlobalOptions,
@@ -47,7 +47,7 @@ export async function loadManifests(paths: readonly string[]): Promise<ManifestO
 
 /** `vouch audit PATH...`: exit 0 when every image is allowed, 1 when any is denied, 2 on bad input. */
 export async function runAudit(paths: string[], options: AuditOptions): Promise<ExitCode> {
-  if (!options.policy?.length) throw new CliError('USAGE', '--policy is required (a file or directory)');
+  const policies = policyPaths(options.policy);
   const budgetMs = timeoutMs(options);
   const cache = checkCache(options.cache);
   const enforcement = enforcementFrom(options, []);
@@ -68,17 +68,13 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
     onRegistryRequest: (event) => problems.record(event),
   });
   try {
-    let policies: Awaited<ReturnType<typeof factory.load>>;
+    let loaded: Awaited<ReturnType<typeof factory.load>>;
     try {
-      policies = await factory.load(options.policy);
+      loaded = await factory.load(policies);
     } catch (error) {
       throw new CliError('CONFIG', `cannot load policies: ${describeError(error)}`, { cause: error });
     }
-    const gate = new AdmissionGate(
-      { budgetMs, digestMutation: 'none', enforcement },
-      () => policies,
-      problems,
-    );
+    const gate = new AdmissionGate({ budgetMs, digestMutation: 'none', enforcement }, () => loaded, problems);
     const checked = workloads.filter((workload) => !gate.rules.isExcluded(workload.namespace));
     const results = await auditWorkloads(gate, checked);
     await printResults(results, options);

@@ -20,7 +20,10 @@ export const webhookCommand: CommandModule = {
           'never rewritten; tag-only images are pinned to their verified digest on Pods only (--digest-mutation). ' +
           'Every request is answered within --timeout-budget; what cannot be verified in time is denied.',
       )
-      .option('--policy <path...>', 'ClusterImagePolicy files or directories (re-read when they change)')
+      .option(
+        '--policy <path...>',
+        'ClusterImagePolicy files or directories, re-read when they change (default: $VOUCH_POLICY)',
+      )
       .option('--tls-cert <file>', 'PEM serving certificate (re-read when it changes)')
       .option('--tls-key <file>', 'PEM serving key')
       .option('--port <port>', 'HTTPS port', '8443')

@@ -1,5 +1,5 @@
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { pino } from 'pino';
 import { describeError } from '../../errors.js';
 import { RegistryProblems } from '../../gates/admission/budget.js';
@@ -96,6 +96,23 @@ function namespaceList(flag: string, entries: readonly string[] | undefined): st
   return list;
 }
 
+/**
+ * The policy files: `--policy` (repeatable), else `VOUCH_POLICY` (paths separated by ":"), so that a
+ * pipeline such as `kubectl get … | vouch audit - --report` can leave the flag out.
+ */
+export function policyPaths(
+  flag: readonly string[] | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  if (flag?.length) return [...flag];
+  const fromEnv = (env.VOUCH_POLICY ?? '').split(delimiter).filter((entry) => entry !== '');
+  if (fromEnv.length) return fromEnv;
+  throw new CliError(
+    'USAGE',
+    '--policy (or VOUCH_POLICY) is required: a ClusterImagePolicy file or directory',
+  );
+}
+
 /** vouch's own namespace: from the downward API (`POD_NAMESPACE`), else the one deploy/ uses. */
 export function ownNamespace(env: NodeJS.ProcessEnv = process.env): string {
   return env.POD_NAMESPACE || 'vouch-system';
@@ -118,7 +135,7 @@ export function enforcementFrom(
 
 /** `vouch webhook`: serves until SIGTERM or SIGINT, then drains and exits 0. */
 export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
-  if (!options.policy?.length) throw new CliError('USAGE', '--policy is required (a file or directory)');
+  const policies = policyPaths(options.policy);
   if (!options.tlsCert || !options.tlsKey)
     throw new CliError('USAGE', '--tls-cert and --tls-key are required (see `vouch webhook certs`)');
   const port = parsePort(options.port);
@@ -142,7 +159,7 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
   let server: Awaited<ReturnType<typeof startWebhookServer>>;
   try {
     server = await startWebhookServer({
-      policyPaths: options.policy,
+      policyPaths: policies,
       factory,
       tlsCertFile: options.tlsCert,
       tlsKeyFile: options.tlsKey,

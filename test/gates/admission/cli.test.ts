@@ -14,11 +14,16 @@ import { tempDir } from '../../harness/index.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(ROOT, 'bin', 'vouch');
 
-function vouch(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function vouch(
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      // VOUCH_POLICY from the caller's environment must not change what a test sees.
+      env: { ...process.env, NO_COLOR: '1', VOUCH_POLICY: '', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -130,7 +135,7 @@ describe('vouch webhook flags', () => {
   });
 
   it.each([
-    [['webhook', '--tls-cert', 'c', '--tls-key', 'k'], /--policy is required/],
+    [['webhook', '--tls-cert', 'c', '--tls-key', 'k'], /--policy \(or VOUCH_POLICY\) is required/],
     [['webhook', '--policy', 'p.yaml'], /--tls-cert and --tls-key are required/],
     [[...base, '--timeout-budget', '45s'], /--timeout-budget must be at most 30s/],
     [[...base, '--timeout-budget', 'soon'], /--timeout-budget must be a duration like 9s/],
@@ -170,6 +175,10 @@ describe('vouch audit input', () => {
     expect(missing.stderr).toMatch(/cannot read \/nonexistent\/manifests/);
     const noPolicy = await vouch(['audit', '-']);
     expect(noPolicy.code).toBe(2);
-    expect(noPolicy.stderr).toMatch(/--policy is required/);
+    expect(noPolicy.stderr).toMatch(/--policy \(or VOUCH_POLICY\) is required/);
+    // VOUCH_POLICY stands in for --policy: the run gets past it to the manifests.
+    const fromEnv = await vouch(['audit', '/nonexistent/manifests'], '', { VOUCH_POLICY: 'p.yaml' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/cannot read \/nonexistent\/manifests/);
   });
 });
