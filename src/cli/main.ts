@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
+import { auditCommand } from './commands/audit.cli.js';
 import { basesCommand } from './commands/bases.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
 import { updateCommand } from './commands/update.cli.js';
 import { verifyBundleCommand } from './commands/verify-bundle.cli.js';
+import { webhookCommand } from './commands/webhook.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
 
@@ -19,11 +21,20 @@ const COMMANDS: readonly CommandModule[] = [
   // the gates
   basesCommand,
   updateCommand,
+  webhookCommand,
+  auditCommand,
 ];
 
+/** The package version, read from package.json whether this runs from src/ (tests) or dist/src/ (the CLI). */
 function version(): string {
-  const file = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return 'unknown';
 }
 
 export function buildProgram(): Command {

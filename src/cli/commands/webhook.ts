@@ -1,0 +1,252 @@
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { pino } from 'pino';
+import { describeError } from '../../errors.js';
+import { RegistryProblems } from '../../gates/admission/budget.js';
+import { checkNamespacePattern, type EnforcementConfig } from '../../gates/admission/enforcement.js';
+import { AdmissionError } from '../../gates/admission/errors.js';
+import { WebhookMetrics } from '../../gates/admission/metrics.js';
+import type { DigestMutation } from '../../gates/admission/mutation.js';
+import type { CheckerFactory } from '../../gates/admission/policy-watcher.js';
+import type { RequestEvent } from '../../registry/index.js';
+import { CliError, ExitCode } from '../errors.js';
+import type { GlobalOptions } from '../global-options.js';
+import { printLines, write } from '../output.js';
+
+/** What the policy engine needs to be built for a gate. */
+export interface CheckerOptions {
+  /** `memory`, or a `redis://` / `rediss://` URL shared by webhook replicas. */
+  cache: string;
+  /** The global registry flags (`--registry-config`, `--allow-http-registry`, `--ca-file`, `--timeout`). */
+  global: GlobalOptions;
+  /** Give this to the engine's RegistryClient as `onRequest`: metrics and timeout explanations come from it. */
+  onRegistryRequest?: (event: RequestEvent) => void;
+}
+
+/**
+ * The one place the real policy engine is constructed (for `vouch webhook` and `vouch audit`). The
+ * engine is being built separately; until it is wired here, both commands stop with a clear error.
+ */
+export function createChecker(_options: CheckerOptions): CheckerFactory {
+  throw new CliError('CONFIG', 'policy engine not available yet');
+}
+
+export interface WebhookOptions extends GlobalOptions {
+  policy?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  port: string;
+  host: string;
+  cache: string;
+  timeoutBudget: string;
+  digestMutation: DigestMutation;
+  audit: boolean;
+  enforceNamespaces?: string[];
+  warnNamespaces?: string[];
+  excludeNamespaces?: string[];
+  logLevel: string;
+}
+
+/** Kubernetes never waits longer than 30 s for a webhook. */
+const MAX_BUDGET_MS = 30_000;
+
+/** `9s`, `9`, `2500ms`, `1.5s` → milliseconds; at most 30 s (the API server's limit). */
+export function parseBudget(raw: string, flag = '--timeout-budget'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw.trim());
+  const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new CliError('USAGE', `${flag} must be a duration like 9s or 2500ms, got ${JSON.stringify(raw)}`);
+  if (ms > MAX_BUDGET_MS)
+    throw new CliError(
+      'USAGE',
+      `${flag} must be at most 30s (Kubernetes' webhook timeout limit), got ${raw}`,
+    );
+  return ms;
+}
+
+export function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new CliError('USAGE', `--port must be a number from 0 to 65535, got ${JSON.stringify(raw)}`);
+  return port;
+}
+
+export function checkCache(raw: string): string {
+  if (raw === 'memory') return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError('USAGE', `--cache must be memory or a redis:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new CliError(
+      'USAGE',
+      `--cache must be memory or a redis:// or rediss:// URL, got ${JSON.stringify(raw)}`,
+    );
+  return raw;
+}
+
+function namespaceList(flag: string, entries: readonly string[] | undefined): string[] {
+  const list = (entries ?? []).filter((entry) => entry !== '');
+  for (const entry of list) {
+    const problem = checkNamespacePattern(entry);
+    if (problem) throw new CliError('USAGE', `${flag}: ${problem}`);
+  }
+  return list;
+}
+
+/**
+ * The policy files: `--policy` (repeatable), else `VOUCH_POLICY` (paths separated by ":"), so that a
+ * pipeline such as `kubectl get … | vouch audit - --report` can leave the flag out.
+ */
+export function policyPaths(
+  flag: readonly string[] | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  if (flag?.length) return [...flag];
+  const fromEnv = (env.VOUCH_POLICY ?? '').split(delimiter).filter((entry) => entry !== '');
+  if (fromEnv.length) return fromEnv;
+  throw new CliError(
+    'USAGE',
+    '--policy (or VOUCH_POLICY) is required: a ClusterImagePolicy file or directory',
+  );
+}
+
+/** vouch's own namespace: from the downward API (`POD_NAMESPACE`), else the one deploy/ uses. */
+export function ownNamespace(env: NodeJS.ProcessEnv = process.env): string {
+  return env.POD_NAMESPACE || 'vouch-system';
+}
+
+export function enforcementFrom(
+  options: Pick<WebhookOptions, 'audit' | 'enforceNamespaces' | 'warnNamespaces' | 'excludeNamespaces'>,
+  defaultExcluded: readonly string[],
+): EnforcementConfig {
+  return {
+    audit: options.audit === true,
+    enforceNamespaces: namespaceList('--enforce-namespaces', options.enforceNamespaces),
+    warnNamespaces: namespaceList('--warn-namespaces', options.warnNamespaces),
+    excludeNamespaces:
+      options.excludeNamespaces === undefined
+        ? [...defaultExcluded]
+        : namespaceList('--exclude-namespaces', options.excludeNamespaces),
+  };
+}
+
+/** `vouch webhook`: serves until SIGTERM or SIGINT, then drains and exits 0. */
+export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
+  const policies = policyPaths(options.policy);
+  if (!options.tlsCert || !options.tlsKey)
+    throw new CliError('USAGE', '--tls-cert and --tls-key are required (see `vouch webhook certs`)');
+  const port = parsePort(options.port);
+  const budgetMs = parseBudget(options.timeoutBudget);
+  const cache = checkCache(options.cache);
+  const enforcement = enforcementFrom(options, ['kube-system', ownNamespace()]);
+
+  const logger = pino({ level: options.logLevel, base: { service: 'vouch-webhook' } });
+  const metrics = new WebhookMetrics();
+  const problems = new RegistryProblems();
+  const factory = createChecker({
+    cache,
+    global: options,
+    onRegistryRequest: (event) => {
+      metrics.recordRegistryRequest(event);
+      problems.record(event);
+    },
+  });
+
+  const { startWebhookServer } = await import('../../gates/admission/server.js');
+  let server: Awaited<ReturnType<typeof startWebhookServer>>;
+  try {
+    server = await startWebhookServer({
+      policyPaths: policies,
+      factory,
+      tlsCertFile: options.tlsCert,
+      tlsKeyFile: options.tlsKey,
+      port,
+      host: options.host,
+      gate: { budgetMs, digestMutation: options.digestMutation, enforcement },
+      logger,
+      metrics,
+      problems,
+    });
+  } catch (error) {
+    await factory.close().catch(() => undefined);
+    if (error instanceof AdmissionError) throw new CliError('CONFIG', error.message, { cause: error });
+    throw error;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ event: 'shutdown', signal }, 'shutting down');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await server.close();
+  return ExitCode.OK;
+}
+
+export interface CertsOptions {
+  service: string;
+  namespace: string;
+  out: string;
+  days: string;
+  force: boolean;
+}
+
+/** `vouch webhook certs`: writes ca.crt, tls.crt, tls.key and prints the caBundle on stdout. */
+export async function runCerts(options: CertsOptions): Promise<ExitCode> {
+  const days = Number(options.days);
+  if (!/^\d+$/.test(options.days) || days < 1 || days > 3650)
+    throw new CliError(
+      'USAGE',
+      `--days must be a whole number from 1 to 3650, got ${JSON.stringify(options.days)}`,
+    );
+  const files = {
+    ca: join(options.out, 'ca.crt'),
+    cert: join(options.out, 'tls.crt'),
+    key: join(options.out, 'tls.key'),
+  };
+  if (!options.force) {
+    for (const file of Object.values(files)) {
+      const exists = await access(file).then(
+        () => true,
+        () => false,
+      );
+      if (exists) throw new CliError('USAGE', `${file} exists; pass --force to replace it`);
+    }
+  }
+  const { generateWebhookCertificates } = await import('../../gates/admission/certs.js');
+  let certificates: Awaited<ReturnType<typeof generateWebhookCertificates>>;
+  try {
+    certificates = await generateWebhookCertificates({
+      service: options.service,
+      namespace: options.namespace,
+      days,
+    });
+  } catch (error) {
+    if (error instanceof AdmissionError) throw new CliError('USAGE', error.message, { cause: error });
+    throw error;
+  }
+  try {
+    await mkdir(options.out, { recursive: true });
+    await writeFile(files.ca, certificates.caCert);
+    await writeFile(files.cert, certificates.tlsCert);
+    await writeFile(files.key, certificates.tlsKey, { mode: 0o600 });
+    await chmod(files.key, 0o600);
+  } catch (error) {
+    throw new CliError('CONFIG', `cannot write to ${options.out}: ${describeError(error)}`, { cause: error });
+  }
+  await write(
+    process.stderr,
+    `wrote ${files.ca}, ${files.cert}, ${files.key}\n` +
+      `serving certificate for ${certificates.dnsNames.join(', ')}, valid until ${certificates.notAfter.toISOString()}\n` +
+      'caBundle (for the webhook configurations):\n',
+  );
+  await printLines([Buffer.from(certificates.caCert).toString('base64')]);
+  return ExitCode.OK;
+}

@@ -1,0 +1,490 @@
+/**
+ * The admission gate: from an AdmissionRequest to an AdmissionReview answer. Each step is a function
+ * over plain data (skip rules, image extraction, the UPDATE shortcut, the decision per namespace, the
+ * patch); this class only runs them in order, with one budget and one verification per image at a time.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { describeError } from '../../errors.js';
+import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
+import { type ImageReference, parseReference } from '../../reference/index.js';
+import { Deadline } from '../../util/deadline.js';
+import {
+  type BudgetResult,
+  BudgetTimer,
+  engineReserveMs,
+  type RegistryProblems,
+  timeoutMessage,
+  timeoutVerdict,
+} from './budget.js';
+import {
+  decide,
+  type EnforcementConfig,
+  type EnforcementMode,
+  type ImageDecision,
+  NamespaceRules,
+} from './enforcement.js';
+import { type DigestMutation, type PinCandidate, planPatch } from './mutation.js';
+import {
+  type AdmissionRequest,
+  type AdmissionReviewResponse,
+  buildAdmissionReview,
+  type JsonPatchOperation,
+  type KubeObject,
+} from './review.js';
+import { SingleFlight } from './single-flight.js';
+import {
+  describeLocation,
+  extractImages,
+  type ImageLocation,
+  valueAtPointer,
+  type WorkloadKind,
+  workloadKind,
+} from './workloads.js';
+
+/** The policies in force: a checker and the fingerprint that identifies them. */
+export interface ActivePolicies {
+  checker: ImageChecker;
+  /** Changes whenever the policies (or their trust material) change; part of the single-flight key. */
+  fingerprint: string;
+  /** True when some policy reads the resource (CEL over spec/metadata): verdicts are then per object. */
+  resourceSensitive?: boolean;
+}
+
+export interface GateOptions {
+  /** Every admission is answered within this many milliseconds. */
+  budgetMs: number;
+  digestMutation: DigestMutation;
+  enforcement: EnforcementConfig;
+}
+
+/**
+ * Where an image's verdict came from. `check`: the engine (possibly from its cache); `unchanged-cache`:
+ * an UPDATE that kept the image, answered from the cache with no registry work; the others are
+ * verdicts the gate made itself, all denials.
+ */
+export type ImageOrigin = 'check' | 'unchanged-cache' | 'timeout' | 'engine-error' | 'invalid-reference';
+
+export interface EvaluatedImage {
+  image: string;
+  locations: ImageLocation[];
+  verdict: Verdict;
+  origin: ImageOrigin;
+  decision: ImageDecision;
+  /** True when this request joined a verification another request had started. */
+  shared: boolean;
+  durationMs: number;
+}
+
+export interface GateEvents {
+  onVerification?(event: {
+    image: string;
+    origin: ImageOrigin;
+    verdict: Verdict;
+    durationMs: number;
+    shared: boolean;
+  }): void;
+  onCacheLookup?(event: { source: 'check' | 'unchanged-update'; hit: boolean }): void;
+}
+
+export type Endpoint = 'validate' | 'mutate';
+
+export interface AdmissionOutcome {
+  review: AdmissionReviewResponse;
+  allowed: boolean;
+  /** Allowed although something failed (warnings from failures). */
+  warned: boolean;
+  /** Why the request was admitted without checks, when it was. */
+  skipped?: string;
+  mode?: EnforcementMode;
+  images: EvaluatedImage[];
+  /** The patch computed (the same on both endpoints; only `/mutate` sends it). */
+  patch: JsonPatchOperation[];
+  /** Stable reasons of the denials (FailureKind or gate origin), for metrics. */
+  denialReasons: string[];
+  message?: string;
+}
+
+/** Subresources that never carry images (anything else but `ephemeralcontainers` is skipped too, and logged). */
+const IMAGELESS_SUBRESOURCES = new Set(['status', 'scale']);
+
+/**
+ * Why a request needs no image checks, or undefined when it does. Order matters only for the reason
+ * reported; every rule here admits.
+ */
+export function skipReason(request: AdmissionRequest, rules: NamespaceRules): string | undefined {
+  if (request.operation === 'DELETE' || request.operation === 'CONNECT')
+    return `${request.operation} brings no new image`;
+  if (request.subResource !== undefined) {
+    if (IMAGELESS_SUBRESOURCES.has(request.subResource))
+      return `subresource ${request.subResource} carries no images`;
+    if (
+      !(
+        request.subResource === 'ephemeralcontainers' &&
+        request.kind.group === '' &&
+        request.kind.kind === 'Pod'
+      )
+    )
+      return `subresource ${request.subResource} is not checked`;
+  }
+  const namespace = namespaceOf(request);
+  if (rules.isExcluded(namespace)) return `namespace ${namespace} is excluded`;
+  if (!workloadKind(request.kind.group, request.kind.kind))
+    return `kind ${formatKind(request)} carries no pod template vouch knows`;
+  if (request.object?.metadata?.deletionTimestamp) return 'object is being deleted';
+  return undefined;
+}
+
+export function namespaceOf(request: AdmissionRequest): string | undefined {
+  return request.namespace ?? request.object?.metadata?.namespace ?? undefined;
+}
+
+function formatKind(request: AdmissionRequest): string {
+  const { group, version, kind } = request.kind;
+  return `${group ? `${group}/` : ''}${version}/${kind}`;
+}
+
+/**
+ * For an UPDATE: whether each location's image string is the same at the same place in the old object.
+ * (On CREATE there is no old object and everything is new.)
+ */
+export function changedLocations(
+  locations: readonly ImageLocation[],
+  oldObject: unknown,
+): Map<ImageLocation, boolean> {
+  const changed = new Map<ImageLocation, boolean>();
+  for (const location of locations) {
+    changed.set(
+      location,
+      oldObject === undefined || valueAtPointer(oldObject, location.pointer) !== location.image,
+    );
+  }
+  return changed;
+}
+
+/**
+ * Image strings that are the same at every place they appear as in the old object: only these may be
+ * answered from the verdict cache alone. What the object's annotations claim plays no part.
+ */
+export function unchangedImages(
+  locations: readonly ImageLocation[],
+  changed: ReadonlyMap<ImageLocation, boolean>,
+): Set<string> {
+  const unchanged = new Set<string>();
+  for (const [image, group] of groupByImage(locations)) {
+    if (group.every((location) => changed.get(location) === false)) unchanged.add(image);
+  }
+  return unchanged;
+}
+
+/** Locations grouped by image string, first appearance first: each distinct string is checked once. */
+export function groupByImage(locations: readonly ImageLocation[]): Map<string, ImageLocation[]> {
+  const groups = new Map<string, ImageLocation[]>();
+  for (const location of locations) {
+    const group = groups.get(location.image);
+    if (group) group.push(location);
+    else groups.set(location.image, [location]);
+  }
+  return groups;
+}
+
+/** `image "x" in container "app"`, with how many other places name the same image. */
+export function describeImage(image: string, locations: readonly ImageLocation[]): string {
+  const first = locations[0];
+  const where = first ? ` in ${describeLocation(first)}` : '';
+  const more = locations.length > 1 ? ` (and ${locations.length - 1} more)` : '';
+  return `image ${JSON.stringify(image)}${where}${more}`;
+}
+
+/** The decision of a request made of several images: all must be allowed. */
+export function combineDecisions(images: readonly EvaluatedImage[]): {
+  allowed: boolean;
+  message?: string;
+  warnings: string[];
+  warned: boolean;
+} {
+  const denied = images.filter((image) => !image.decision.allowed);
+  const warnings = images.flatMap((image) =>
+    image.decision.warnings.map((warning) => `image ${JSON.stringify(image.image)}: ${warning}`),
+  );
+  if (denied.length) {
+    const message = denied
+      .map((image) => `${describeImage(image.image, image.locations)}: ${image.decision.denials.join('; ')}`)
+      .join('; ');
+    return { allowed: false, message, warnings, warned: false };
+  }
+  return { allowed: true, warnings, warned: images.some((image) => image.decision.warned) };
+}
+
+/** The stable reason of a denial: what the gate itself concluded, else the verdict's failure kind. */
+export function denialReason(image: EvaluatedImage): string {
+  if (image.origin !== 'check' && image.origin !== 'unchanged-cache') return image.origin;
+  return image.verdict.failure ?? 'unknown';
+}
+
+export interface CheckContext {
+  namespace?: string;
+  resource?: ResourceContext;
+  /** Image strings that are unchanged at every place they appear (UPDATE): tried from the cache first. */
+  unchanged?: ReadonlySet<string>;
+}
+
+/**
+ * Admissions arriving within this many milliseconds share one engine deadline (never a later one than
+ * their own). Each deadline is an AbortSignal.timeout holding a timer for the whole budget; one per
+ * request costs tens of microseconds and, at thousands of admissions per second, dominates the
+ * warm path.
+ */
+const DEADLINE_SHARING_MS = 10;
+
+/** The same image strings come back all the time; parsing each once keeps the warm path short. */
+const PARSED_REFERENCES = 4096;
+
+export class AdmissionGate {
+  readonly rules: NamespaceRules;
+  private readonly flights = new SingleFlight<Verdict>();
+  private readonly references = new LRUCache<string, ImageReference | Error>({ max: PARSED_REFERENCES });
+  private sharedDeadline: Deadline | undefined;
+
+  constructor(
+    private readonly options: GateOptions,
+    private readonly policies: () => ActivePolicies | undefined,
+    private readonly problems: RegistryProblems,
+    private readonly events: GateEvents = {},
+  ) {
+    this.rules = new NamespaceRules(options.enforcement);
+  }
+
+  get budgetMs(): number {
+    return this.options.budgetMs;
+  }
+
+  /**
+   * Answers one AdmissionRequest. Throws AdmissionError('MALFORMED_REVIEW') only for an object whose
+   * pod template has the wrong shape; every other problem ends in a denial inside the review.
+   */
+  async admit(request: AdmissionRequest, endpoint: Endpoint): Promise<AdmissionOutcome> {
+    const skipped = skipReason(request, this.rules);
+    if (skipped !== undefined) {
+      return {
+        review: buildAdmissionReview({ uid: request.uid, allowed: true }),
+        allowed: true,
+        warned: false,
+        skipped,
+        images: [],
+        patch: [],
+        denialReasons: [],
+      };
+    }
+    const kind = workloadKind(request.kind.group, request.kind.kind) as WorkloadKind;
+    const object = request.object as KubeObject;
+    const locations = extractImages(kind, object);
+    const changed = changedLocations(
+      locations,
+      request.operation === 'UPDATE' ? request.oldObject : undefined,
+    );
+    const unchanged = unchangedImages(locations, changed);
+    const namespace = namespaceOf(request);
+    const mode = this.rules.modeFor(namespace);
+    const images = await this.checkImages(locations, {
+      ...(namespace !== undefined && { namespace }),
+      resource: resourceContext(object),
+      unchanged,
+    });
+
+    const combined = combineDecisions(images);
+    const candidates: PinCandidate[] = images.flatMap((image) =>
+      image.locations.map((location) => ({
+        location,
+        changed: changed.get(location) !== false,
+        decision: image.decision,
+        ...(image.verdict.digest !== undefined && { digest: image.verdict.digest }),
+      })),
+    );
+    const patch = combined.allowed ? planPatch(kind, this.options.digestMutation, candidates) : [];
+    return {
+      review: buildAdmissionReview({
+        uid: request.uid,
+        allowed: combined.allowed,
+        ...(combined.message !== undefined && { message: combined.message }),
+        warnings: combined.warnings,
+        ...(endpoint === 'mutate' && { patch }),
+      }),
+      allowed: combined.allowed,
+      warned: combined.warned,
+      mode,
+      images,
+      patch,
+      denialReasons: [
+        ...new Set(images.filter((image) => !image.decision.allowed).map((image) => denialReason(image))),
+      ],
+      ...(combined.message !== undefined && { message: combined.message }),
+    };
+  }
+
+  /**
+   * Checks every distinct image of `locations` concurrently within one budget and decides each under
+   * the namespace's enforcement mode. Shared by the webhook and `vouch audit`.
+   */
+  async checkImages(locations: readonly ImageLocation[], context: CheckContext): Promise<EvaluatedImage[]> {
+    const groups = groupByImage(locations);
+    if (groups.size === 0) return [];
+    const mode = this.rules.modeFor(context.namespace);
+    const started = Date.now();
+    const engineDeadline = this.engineDeadline(started);
+    const timer = new BudgetTimer(this.options.budgetMs);
+    const active = this.policies();
+    try {
+      return await Promise.all(
+        [...groups].map(async ([image, group]) => {
+          const evaluated = await this.evaluate(image, context, active, engineDeadline, timer, started);
+          return {
+            image,
+            locations: group,
+            ...evaluated,
+            decision: decide(evaluated.verdict, mode),
+            durationMs: Date.now() - started,
+          };
+        }),
+      );
+    } finally {
+      timer.clear();
+    }
+  }
+
+  /** A deadline for the engine that falls a little before this admission's budget ends. */
+  private engineDeadline(now: number): Deadline {
+    const engineBudget = this.options.budgetMs - engineReserveMs(this.options.budgetMs);
+    const wanted = now + engineBudget;
+    const shared = this.sharedDeadline;
+    if (shared && shared.expiresAt <= wanted && shared.expiresAt > wanted - DEADLINE_SHARING_MS)
+      return shared;
+    this.sharedDeadline = Deadline.after(engineBudget);
+    return this.sharedDeadline;
+  }
+
+  private parse(image: string): ImageReference {
+    let parsed = this.references.get(image);
+    if (parsed === undefined) {
+      try {
+        parsed = parseReference(image);
+      } catch (error) {
+        parsed = error instanceof Error ? error : new Error(String(error));
+      }
+      this.references.set(image, parsed);
+    }
+    if (parsed instanceof Error) throw parsed;
+    return parsed;
+  }
+
+  private async evaluate(
+    image: string,
+    context: CheckContext,
+    active: ActivePolicies | undefined,
+    engineDeadline: Deadline,
+    timer: BudgetTimer,
+    started: number,
+  ): Promise<{ verdict: Verdict; origin: ImageOrigin; shared: boolean }> {
+    const finish = (verdict: Verdict, origin: ImageOrigin, shared = false) => {
+      this.events.onVerification?.({ image, origin, verdict, durationMs: Date.now() - started, shared });
+      return { verdict, origin, shared };
+    };
+    const budgetMs = this.options.budgetMs;
+
+    let registry: string;
+    let writtenDigest: string | undefined;
+    try {
+      const ref = this.parse(image);
+      registry = ref.registry;
+      writtenDigest = ref.digest;
+    } catch (error) {
+      return finish(gateDenial(image, describeError(error), 'invalid'), 'invalid-reference');
+    }
+    if (!active) return finish(gateDenial(image, 'policies are not loaded yet'), 'engine-error');
+
+    const request: ImageCheckRequest = {
+      image,
+      ...(context.resource !== undefined && { resource: context.resource }),
+    };
+
+    if (context.unchanged?.has(image)) {
+      try {
+        const cached = await timer.race(active.checker.cached(request));
+        const hit = cached.done && cached.value !== undefined;
+        this.events.onCacheLookup?.({ source: 'unchanged-update', hit });
+        if (cached.done && cached.value !== undefined)
+          return finish(checkConsistency(cached.value, writtenDigest), 'unchanged-cache');
+      } catch {
+        // A cache that fails is a miss: verify instead.
+        this.events.onCacheLookup?.({ source: 'unchanged-update', hit: false });
+      }
+    }
+
+    const key = flightKey(active, request);
+    const { promise, shared } = this.flights.run(key, () =>
+      active.checker.check(request, { deadline: engineDeadline }),
+    );
+    let outcome: BudgetResult<Verdict>;
+    try {
+      outcome = await timer.race(promise);
+    } catch (error) {
+      return finish(
+        gateDenial(image, `verification of ${image} failed: ${describeError(error)}`),
+        'engine-error',
+        shared,
+      );
+    }
+    if (!outcome.done) {
+      const reason = this.problems.describe(registry, started) ?? 'the policy engine did not answer';
+      return finish(timeoutVerdict(image, budgetMs, reason), 'timeout', shared);
+    }
+    const verdict = outcome.value;
+    if (!shared) this.events.onCacheLookup?.({ source: 'check', hit: verdict.cached === true });
+    if (verdict.failure === 'timeout' && !verdict.allowed) {
+      const reason =
+        this.problems.describe(registry, started) ?? (verdict.errors.join('; ') || 'deadline passed');
+      return finish({ ...verdict, errors: [timeoutMessage(image, budgetMs, reason)] }, 'timeout', shared);
+    }
+    const consistent = checkConsistency(verdict, writtenDigest);
+    return finish(consistent, consistent === verdict ? 'check' : 'engine-error', shared);
+  }
+}
+
+/** A denial the gate makes itself (no verdict from the engine). */
+function gateDenial(image: string, message: string, failure?: Verdict['failure']): Verdict {
+  return {
+    image,
+    allowed: false,
+    errors: [message],
+    warnings: [],
+    policies: [],
+    ...(failure !== undefined && { failure }),
+  };
+}
+
+/** An image written with a digest is about that digest: a verdict naming another one is refused. */
+function checkConsistency(verdict: Verdict, writtenDigest: string | undefined): Verdict {
+  if (writtenDigest === undefined || verdict.digest === undefined || verdict.digest === writtenDigest)
+    return verdict;
+  return gateDenial(
+    verdict.image,
+    `the policy engine answered for ${verdict.digest}, but the image names ${writtenDigest}`,
+  );
+}
+
+function flightKey(active: ActivePolicies, request: ImageCheckRequest): string {
+  const base = `${active.fingerprint}\u0000${request.image}`;
+  if (!active.resourceSensitive || request.resource === undefined) return base;
+  const resource = createHash('sha256').update(JSON.stringify(request.resource)).digest('hex');
+  return `${base}\u0000${resource}`;
+}
+
+/** What policies may read of the object an image came from. */
+export function resourceContext(object: KubeObject): ResourceContext {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: object.metadata as Record<string, unknown> | undefined,
+    spec: (object as Record<string, unknown>).spec,
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Prometheus metrics of the webhook, all prefixed `vouch_`, on a registry of their own (so that two
+ * servers in one process, as in tests, do not collide).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestEvent } from '../../registry/index.js';
+import type { GateEvents } from './gate.js';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type AdmissionVerdictLabel = 'allowed' | 'denied' | 'warned' | 'skipped';
+
+export class WebhookMetrics {
+  readonly registry = new Registry();
+  readonly admissionDuration = new Histogram({
+    name: 'vouch_admission_duration_seconds',
+    help: 'Time to answer an AdmissionReview, by operation and verdict',
+    labelNames: ['operation', 'verdict'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly malformed = new Counter({
+    name: 'vouch_admission_malformed_total',
+    help: 'Requests answered 400 because the AdmissionReview was malformed or too large',
+    registers: [this.registry],
+  });
+  readonly verificationDuration = new Histogram({
+    name: 'vouch_verification_duration_seconds',
+    help: 'Time to a verdict for one image, by where it came from and whether it allowed',
+    labelNames: ['origin', 'result'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly registryRequests = new Counter({
+    name: 'vouch_registry_requests_total',
+    help: 'Registry requests made by the policy engine, by registry and HTTP status (0: no answer)',
+    labelNames: ['registry', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheHits = new Counter({
+    name: 'vouch_cache_hits_total',
+    help: 'Verdicts answered from the verdict cache',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheMisses = new Counter({
+    name: 'vouch_cache_misses_total',
+    help: 'Verdict cache lookups that found nothing',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly timeouts = new Counter({
+    name: 'vouch_timeouts_total',
+    help: 'Images whose verification did not finish within the admission budget',
+    registers: [this.registry],
+  });
+  readonly denials = new Counter({
+    name: 'vouch_denials_total',
+    help: 'Denied admissions, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly warnedAdmissions = new Counter({
+    name: 'vouch_warned_admissions_total',
+    help: 'Admissions allowed with warnings about failed checks, by namespace',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
+  readonly policyReloads = new Counter({
+    name: 'vouch_policy_reloads_total',
+    help: 'Policy (re)loads, by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly policyReloadFailing = new Gauge({
+    name: 'vouch_policy_reload_failing',
+    help: 'Whether the policy files on disk are broken and the last good policies are in force (1) or not (0)',
+    registers: [this.registry],
+  });
+  readonly policyLoadedTimestamp = new Gauge({
+    name: 'vouch_policy_loaded_timestamp_seconds',
+    help: 'When the policies in force were loaded',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'vouch_' });
+  }
+
+  /** Hook for the engine's RegistryClient (`onRequest`). */
+  recordRegistryRequest(event: Pick<RequestEvent, 'registry' | 'status'>): void {
+    this.registryRequests.inc({ registry: event.registry, status: String(event.status) });
+  }
+
+  recordAdmission(operation: string, verdict: AdmissionVerdictLabel, seconds: number): void {
+    this.admissionDuration.observe({ operation, verdict }, seconds);
+  }
+
+  /** The gate's events, counted. */
+  gateEvents(): GateEvents {
+    return {
+      onVerification: ({ origin, verdict, durationMs, shared }) => {
+        if (origin === 'timeout') this.timeouts.inc();
+        if (shared) return;
+        this.verificationDuration.observe(
+          { origin, result: verdict.allowed ? 'allowed' : 'denied' },
+          durationMs / 1000,
+        );
+      },
+      onCacheLookup: ({ source, hit }) => {
+        (hit ? this.cacheHits : this.cacheMisses).inc({ source });
+      },
+    };
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The `admission.k8s.io/v1` AdmissionReview envelope: strict about what the gate relies on (version,
+ * uid, operation, kind, the objects being objects), tolerant of every field Kubernetes may add.
+ */
+import { z } from 'zod';
+import { AdmissionError } from './errors.js';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+const GroupVersionKind = z.looseObject({
+  group: z.string(),
+  version: z.string(),
+  kind: z.string().min(1),
+});
+
+const GroupVersionResource = z.looseObject({
+  group: z.string(),
+  version: z.string(),
+  resource: z.string().min(1),
+});
+
+const ObjectMeta = z.looseObject({
+  name: z.string().optional(),
+  generateName: z.string().optional(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  deletionTimestamp: z.string().nullable().optional(),
+});
+
+/** Any Kubernetes object: only `metadata` is looked at here; the spec is read by `workloads.ts`. */
+const KubeObject = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: ObjectMeta.optional(),
+});
+
+const Operation = z.enum(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
+export type Operation = z.infer<typeof Operation>;
+
+const AdmissionRequestSchema = z.looseObject({
+  uid: z.string().min(1).max(256),
+  kind: GroupVersionKind,
+  resource: GroupVersionResource,
+  subResource: z.string().optional(),
+  requestKind: GroupVersionKind.optional(),
+  requestResource: GroupVersionResource.optional(),
+  requestSubResource: z.string().optional(),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  operation: Operation,
+  userInfo: z.looseObject({ username: z.string().optional() }).optional(),
+  object: KubeObject.nullable().optional(),
+  oldObject: KubeObject.nullable().optional(),
+  dryRun: z.boolean().optional(),
+  options: z.unknown().optional(),
+});
+
+const AdmissionReviewSchema = z.looseObject({
+  apiVersion: z.literal(ADMISSION_API_VERSION, {
+    error: (issue) =>
+      `apiVersion must be ${ADMISSION_API_VERSION} (configure admissionReviewVersions: ["v1"]), got ${JSON.stringify(issue.input)}`,
+  }),
+  kind: z.literal('AdmissionReview'),
+  request: AdmissionRequestSchema,
+});
+
+export type KubeObject = z.infer<typeof KubeObject>;
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** What the gate needs from a review's `request`, as plain data. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: GroupVersionKind;
+  resource: { group: string; version: string; resource: string };
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation: Operation;
+  username?: string;
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  dryRun: boolean;
+}
+
+/**
+ * Parses a decoded JSON body as an AdmissionReview request. Anything that is not what the API server
+ * sends throws AdmissionError('MALFORMED_REVIEW') with a reason naming the field.
+ */
+export function parseAdmissionReview(body: unknown): AdmissionRequest {
+  const parsed = AdmissionReviewSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new AdmissionError(
+      'MALFORMED_REVIEW',
+      `not an ${ADMISSION_API_VERSION} AdmissionReview: ${describeIssues(parsed.error)}`,
+    );
+  }
+  const request = parsed.data.request;
+  if ((request.operation === 'CREATE' || request.operation === 'UPDATE') && !request.object) {
+    throw new AdmissionError('MALFORMED_REVIEW', `request.object is required for ${request.operation}`);
+  }
+  return {
+    uid: request.uid,
+    kind: { group: request.kind.group, version: request.kind.version, kind: request.kind.kind },
+    resource: {
+      group: request.resource.group,
+      version: request.resource.version,
+      resource: request.resource.resource,
+    },
+    ...(request.subResource ? { subResource: request.subResource } : {}),
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.namespace ? { namespace: request.namespace } : {}),
+    operation: request.operation,
+    ...(request.userInfo?.username !== undefined && { username: request.userInfo.username }),
+    ...(request.object ? { object: request.object } : {}),
+    ...(request.oldObject ? { oldObject: request.oldObject } : {}),
+    dryRun: request.dryRun === true,
+  };
+}
+
+/** `field.path: message` for the first few problems, which is what a person debugging a webhook needs. */
+export function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(body)';
+    return `${path}: ${issue.message}`;
+  });
+  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
+  return `${shown.join('; ')}${more}`;
+}
+
+/** One RFC 6902 operation; the gate only ever replaces image strings. */
+export interface JsonPatchOperation {
+  op: 'replace';
+  path: string;
+  value: string;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { status: 'Failure'; code: number; reason: string; message: string };
+  warnings?: string[];
+  patchType?: 'JSONPatch';
+  patch?: string;
+}
+
+export interface AdmissionReviewResponse {
+  apiVersion: typeof ADMISSION_API_VERSION;
+  kind: 'AdmissionReview';
+  response: AdmissionResponse;
+}
+
+/** Kubernetes truncates longer warnings; keeping them short keeps the useful part. */
+export const MAX_WARNING_LENGTH = 256;
+/** The API server ignores warnings beyond 4 KiB in total. */
+const MAX_WARNINGS_TOTAL = 4096;
+/** A denial message bigger than this is cut: the logs have the whole verdict. */
+const MAX_MESSAGE_LENGTH = 8192;
+
+export interface ResponseInput {
+  uid: string;
+  allowed: boolean;
+  message?: string;
+  warnings?: readonly string[];
+  patch?: readonly JsonPatchOperation[];
+}
+
+/** Builds the AdmissionReview answer: echoes `uid`; a denial carries a 403 status; a patch is base64 JSON. */
+export function buildAdmissionReview(input: ResponseInput): AdmissionReviewResponse {
+  const response: AdmissionResponse = { uid: input.uid, allowed: input.allowed };
+  if (!input.allowed) {
+    response.status = {
+      status: 'Failure',
+      code: 403,
+      reason: 'Forbidden',
+      message: truncate(input.message ?? 'denied by vouch', MAX_MESSAGE_LENGTH),
+    };
+  }
+  const warnings = limitWarnings(input.warnings ?? []);
+  if (warnings.length) response.warnings = warnings;
+  if (input.allowed && input.patch?.length) {
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(input.patch)).toString('base64');
+  }
+  return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response };
+}
+
+function limitWarnings(warnings: readonly string[]): string[] {
+  const kept: string[] = [];
+  let total = 0;
+  for (const warning of warnings) {
+    const text = truncate(warning.replace(/[\r\n\t]+/g, ' '), MAX_WARNING_LENGTH);
+    if (total + text.length > MAX_WARNINGS_TOTAL) break;
+    total += text.length;
+    kept.push(text);
+  }
+  return kept;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

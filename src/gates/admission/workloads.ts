@@ -1,0 +1,163 @@
+/**
+ * Which Kubernetes kinds carry a pod template, where it is, and every image in it with the JSON
+ * pointer of the string that names it (so that a patch can replace exactly that string).
+ */
+import { z } from 'zod';
+import { AdmissionError } from './errors.js';
+import { describeIssues } from './review.js';
+
+export interface WorkloadKind {
+  /** API group: `''` for the core group. */
+  group: string;
+  kind: string;
+  /** Property path from the object root to its PodSpec. */
+  podSpecPath: readonly string[];
+  /** Pods are what the kubelet runs: `--digest-mutation pods` rewrites only these. */
+  isPod: boolean;
+}
+
+const TEMPLATE = ['spec', 'template', 'spec'] as const;
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
+  { group: '', kind: 'Pod', podSpecPath: ['spec'], isPod: true },
+  { group: '', kind: 'ReplicationController', podSpecPath: TEMPLATE, isPod: false },
+  { group: 'apps', kind: 'Deployment', podSpecPath: TEMPLATE, isPod: false },
+  { group: 'apps', kind: 'ReplicaSet', podSpecPath: TEMPLATE, isPod: false },
+  { group: 'apps', kind: 'StatefulSet', podSpecPath: TEMPLATE, isPod: false },
+  { group: 'apps', kind: 'DaemonSet', podSpecPath: TEMPLATE, isPod: false },
+  { group: 'batch', kind: 'Job', podSpecPath: TEMPLATE, isPod: false },
+  {
+    group: 'batch',
+    kind: 'CronJob',
+    podSpecPath: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+    isPod: false,
+  },
+];
+
+const BY_GROUP_KIND = new Map(WORKLOAD_KINDS.map((kind) => [`${kind.group}/${kind.kind}`, kind]));
+
+/** The workload kind for an API group and kind, or undefined when it carries no pod template we know. */
+export function workloadKind(group: string, kind: string): WorkloadKind | undefined {
+  return BY_GROUP_KIND.get(`${group}/${kind}`);
+}
+
+/** `apps/v1` → `apps`, `v1` → `''` (the core group). */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export type ImageField = 'containers' | 'initContainers' | 'ephemeralContainers' | 'volumes';
+
+/** One place an image is named in an object. */
+export interface ImageLocation {
+  image: string;
+  /** RFC 6901 pointer to the image string (`/spec/template/spec/containers/0/image`). */
+  pointer: string;
+  field: ImageField;
+  index: number;
+  /** Container or volume name, when it has one. */
+  name?: string;
+}
+
+const Container = z.looseObject({ name: z.string().optional(), image: z.string().optional() });
+const Containers = z.array(Container).nullable().optional();
+const Volume = z.looseObject({
+  name: z.string().optional(),
+  image: z.looseObject({ reference: z.string().optional() }).nullable().optional(),
+});
+const PodSpec = z.looseObject({
+  containers: Containers,
+  initContainers: Containers,
+  ephemeralContainers: Containers,
+  volumes: z.array(Volume).nullable().optional(),
+});
+
+const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * Every image of the object's pod spec, in a stable order (init containers, containers, ephemeral
+ * containers, image volumes). A missing template means no images (the API server's own validation
+ * rejects such objects later); a template of the wrong shape throws MALFORMED_REVIEW.
+ */
+export function extractImages(kind: WorkloadKind, object: unknown): ImageLocation[] {
+  const spec = valueAtPath(object, kind.podSpecPath);
+  if (spec === undefined || spec === null) return [];
+  const parsed = PodSpec.safeParse(spec);
+  if (!parsed.success) {
+    throw new AdmissionError(
+      'MALFORMED_REVIEW',
+      `${kind.kind} ${kind.podSpecPath.join('.')} is malformed: ${describeIssues(parsed.error)}`,
+    );
+  }
+  const base = `/${kind.podSpecPath.map(escapePointerToken).join('/')}`;
+  const locations: ImageLocation[] = [];
+  for (const field of CONTAINER_FIELDS) {
+    parsed.data[field]?.forEach((container, index) => {
+      if (!container.image) return;
+      locations.push({
+        image: container.image,
+        pointer: `${base}/${field}/${index}/image`,
+        field,
+        index,
+        ...(container.name !== undefined && { name: container.name }),
+      });
+    });
+  }
+  parsed.data.volumes?.forEach((volume, index) => {
+    const reference = volume.image?.reference;
+    if (!reference) return;
+    locations.push({
+      image: reference,
+      pointer: `${base}/volumes/${index}/image/reference`,
+      field: 'volumes',
+      index,
+      ...(volume.name !== undefined && { name: volume.name }),
+    });
+  });
+  return locations;
+}
+
+/** `in container "app"`, `in image volume "models"`: where an image is, for messages. */
+export function describeLocation(location: ImageLocation): string {
+  const what = {
+    containers: 'container',
+    initContainers: 'init container',
+    ephemeralContainers: 'ephemeral container',
+    volumes: 'image volume',
+  }[location.field];
+  return location.name !== undefined
+    ? `${what} ${JSON.stringify(location.name)}`
+    : `${what} #${location.index}`;
+}
+
+export function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function unescapePointerToken(token: string): string {
+  return token.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+/** The value an RFC 6901 pointer designates, or undefined when the path does not exist. */
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  if (!pointer.startsWith('/')) return undefined;
+  return valueAtPath(root, pointer.slice(1).split('/').map(unescapePointerToken));
+}
+
+function valueAtPath(root: unknown, path: readonly string[]): unknown {
+  let current: unknown = root;
+  for (const token of path) {
+    if (Array.isArray(current)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
+      current = current[Number(token)];
+    } else if (typeof current === 'object' && current !== null) {
+      if (!Object.hasOwn(current, token)) return undefined;
+      current = (current as Record<string, unknown>)[token];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}

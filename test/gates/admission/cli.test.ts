@@ -1,0 +1,184 @@
+/**
+ * `vouch webhook`, `vouch webhook certs` and `vouch audit` as a user runs them (bin/vouch over the
+ * build in dist/: run `npm run build` first; `npm test` does). Only what happens before the policy
+ * engine is needed is exercised here: usage errors, input errors, certificates.
+ */
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../harness/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = join(ROOT, 'bin', 'vouch');
+
+function vouch(
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      // VOUCH_POLICY from the caller's environment must not change what a test sees.
+      env: { ...process.env, NO_COLOR: '1', VOUCH_POLICY: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('vouch webhook certs', () => {
+  it('writes a TLS secret layout and prints the caBundle', async () => {
+    const out = join(await tempDir('certs'), 'tls');
+    const result = await vouch([
+      'webhook',
+      'certs',
+      '--service',
+      'vouch-webhook',
+      '--namespace',
+      'vouch-system',
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).toContain('vouch-webhook.vouch-system.svc.cluster.local');
+    expect(result.code).toBe(0);
+    const ca = await readFile(join(out, 'ca.crt'), 'utf8');
+    expect(result.stdout).toBe(`${Buffer.from(ca).toString('base64')}\n`);
+    const leaf = new X509Certificate(await readFile(join(out, 'tls.crt')));
+    expect(leaf.checkIssued(new X509Certificate(ca))).toBe(true);
+    expect(leaf.subjectAltName).toContain('DNS:vouch-webhook.vouch-system.svc');
+    expect((await stat(join(out, 'tls.key'))).mode & 0o777).toBe(0o600);
+
+    const again = await vouch([
+      'webhook',
+      'certs',
+      '--service',
+      'vouch-webhook',
+      '--namespace',
+      'vouch-system',
+      '--out',
+      out,
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/ca\.crt exists; pass --force to replace it/);
+    expect(await readFile(join(out, 'ca.crt'), 'utf8')).toBe(ca);
+
+    const forced = await vouch([
+      'webhook',
+      'certs',
+      '--service',
+      'vouch-webhook',
+      '--namespace',
+      'vouch-system',
+      '--out',
+      out,
+      '--force',
+    ]);
+    expect(forced.code).toBe(0);
+    expect(await readFile(join(out, 'ca.crt'), 'utf8')).not.toBe(ca);
+  });
+
+  it('refuses names that are not Kubernetes names', async () => {
+    const out = await tempDir('certs-bad');
+    const result = await vouch([
+      'webhook',
+      'certs',
+      '--service',
+      'Vouch_Webhook',
+      '--namespace',
+      'x',
+      '--out',
+      out,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--service "Vouch_Webhook" is not a valid Kubernetes name/);
+    expect((await vouch(['webhook', 'certs', '--namespace', 'x', '--out', out])).code).toBe(2);
+  });
+});
+
+describe('vouch webhook flags', () => {
+  const base = ['webhook', '--policy', 'p.yaml', '--tls-cert', 'c', '--tls-key', 'k'];
+
+  it('is listed in --help with an example', async () => {
+    const help = await vouch(['--help']);
+    expect(help.stdout).toMatch(/webhook \[options\] +run the Kubernetes admission webhook/);
+    expect(help.stdout).toMatch(/audit \[options\] <path\.\.\.> +check every image of the workloads/);
+    expect(help.stdout).toContain('vouch webhook --policy');
+    const webhookHelp = await vouch(['webhook', '--help']);
+    for (const flag of [
+      '--policy',
+      '--tls-cert',
+      '--tls-key',
+      '--port',
+      '--cache',
+      '--timeout-budget',
+      '--digest-mutation',
+      '--audit',
+      '--enforce-namespaces',
+      '--warn-namespaces',
+      '--exclude-namespaces',
+    ]) {
+      expect(webhookHelp.stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    [['webhook', '--tls-cert', 'c', '--tls-key', 'k'], /--policy \(or VOUCH_POLICY\) is required/],
+    [['webhook', '--policy', 'p.yaml'], /--tls-cert and --tls-key are required/],
+    [[...base, '--timeout-budget', '45s'], /--timeout-budget must be at most 30s/],
+    [[...base, '--timeout-budget', 'soon'], /--timeout-budget must be a duration like 9s/],
+    [[...base, '--port', '99999'], /--port must be a number from 0 to 65535/],
+    [[...base, '--cache', 'http://cache:6379'], /--cache must be memory or a redis:\/\/ or rediss:\/\/ URL/],
+    [
+      [...base, '--enforce-namespaces', 'prod,Team_A'],
+      /--enforce-namespaces: "Team_A" is not a namespace name or glob/,
+    ],
+    [[...base, '--digest-mutation', 'sometimes'], /argument 'sometimes' is invalid/],
+  ])('exits 2 on %j', async (args, reason) => {
+    const result = await vouch(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(reason);
+  });
+});
+
+describe('vouch audit input', () => {
+  it('exits 2 naming the document that does not parse, before any verification', async () => {
+    const dir = await tempDir('audit-cli');
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: Pod\n---\nmetadata: [unclosed\n');
+    const result = await vouch(['audit', '--policy', dir, file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad\.yaml#2: /);
+    const stdin = await vouch(
+      ['audit', '--policy', dir, '-'],
+      'apiVersion: v1\nkind: Pod\nspec:\n  containers: nginx\n',
+    );
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/-#1: Pod spec is malformed: containers/);
+  });
+
+  it('exits 2 on a missing path or missing --policy', async () => {
+    const missing = await vouch(['audit', '--policy', 'p.yaml', '/nonexistent/manifests']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read \/nonexistent\/manifests/);
+    const noPolicy = await vouch(['audit', '-']);
+    expect(noPolicy.code).toBe(2);
+    expect(noPolicy.stderr).toMatch(/--policy \(or VOUCH_POLICY\) is required/);
+    // VOUCH_POLICY stands in for --policy: the run gets past it to the manifests.
+    const fromEnv = await vouch(['audit', '/nonexistent/manifests'], '', { VOUCH_POLICY: 'p.yaml' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/cannot read \/nonexistent\/manifests/);
+  });
+});
