@@ -151,7 +151,7 @@ export interface CompiledPolicy {
   dependsOnResource: boolean;
   /** Where the policy was read from (not part of the fingerprint). */
   origin: Origin;
-  /** sha256 hex over the canonical JSON of this policy without `origin` and `fingerprint`. */
+  /** sha256 hex over the canonical JSON of this policy without `apiVersion`, `origin` and `fingerprint`. */
   fingerprint: string;
 }
 

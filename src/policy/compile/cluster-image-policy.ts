@@ -109,9 +109,10 @@ export async function compileClusterImagePolicy(
       | undefined;
 
   if (reporter.failed) return undefined;
+  // What a verdict depends on: everything but where the policy was read from and which API version
+  // spelled it (v1alpha1 and v1beta1 carry the same fields).
   const body = {
     name: input.metadata.name,
-    apiVersion: input.apiVersion,
     mode,
     images,
     match: match.filter((rule): rule is MatchRule => rule !== undefined),
@@ -120,7 +121,7 @@ export async function compileClusterImagePolicy(
     dependsOnResource:
       policy !== undefined && (policy.includeSpec || policy.includeObjectMeta || policy.includeTypeMeta),
   };
-  return { ...body, origin, fingerprint: canonicalHash(body) };
+  return { ...body, apiVersion: input.apiVersion, origin, fingerprint: canonicalHash(body) };
 }
 
 function compileImages(
