@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
+import { policyCommand } from './commands/policy.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
@@ -10,7 +11,7 @@ import { write } from './output.js';
  * implementation (and whatever heavy libraries it needs) is imported when the command runs, so that
  * `vouch --version` starts as fast as node itself.
  */
-const COMMANDS: readonly CommandModule[] = [resolveCommand];
+const COMMANDS: readonly CommandModule[] = [resolveCommand, policyCommand];
 
 function version(): string {
   const file = new URL('../../../package.json', import.meta.url);
