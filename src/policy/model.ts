@@ -206,6 +206,16 @@ export interface CompiledTrustRoot {
   fingerprint: string;
 }
 
+/** A Secret named by `source.signaturePullSecrets`: registry credentials for reading signatures. */
+export interface PullSecret {
+  namespace: string;
+  name: string;
+  /** The Secret's `.dockerconfigjson` (or legacy `.dockercfg`) content: a docker config JSON text. */
+  dockerConfigJson: string;
+  /** Where it was read from. */
+  from: string;
+}
+
 export interface PolicySet {
   /** What happens to an image no policy covers; `deny` unless configured. */
   noMatchPolicy: NoMatchPolicy;
@@ -213,4 +223,9 @@ export interface PolicySet {
   policies: CompiledPolicy[];
   /** By name. */
   trustRoots: Record<string, CompiledTrustRoot>;
+  /**
+   * Supplied Secrets that policies name in `signaturePullSecrets`, by name. Credentials: never part of a
+   * fingerprint, never printed.
+   */
+  pullSecrets: Record<string, PullSecret>;
 }

@@ -252,6 +252,33 @@ describe('secrets and config maps', () => {
     const { warnings, policySet } = await load(yamlDocuments(policy, pull));
     expect(warnings).toEqual([]);
     expect(policySet.policies[0]?.authorities[0]).toMatchObject({ source: { pullSecrets: ['sigs-pull'] } });
+    expect(policySet.pullSecrets).toEqual({
+      'sigs-pull': {
+        namespace: 'apps',
+        name: 'sigs-pull',
+        dockerConfigJson: '{"auths":{}}',
+        from: 'test.yaml: document 2 (Secret "sigs-pull")',
+      },
+    });
+    // Not supplied: a warning, as policy-controller tolerates it; supplied twice or not a docker config: an error.
+    const missing = await load(yamlDocuments(policy));
+    expect(missing.warnings.map(formatIssue)).toEqual([
+      'test.yaml: document 1 (ClusterImagePolicy "p"): spec.authorities[0].source[0].signaturePullSecrets[0]: pull secret "sigs-pull" was not supplied; signatures will be read with vouch\'s own registry credentials',
+    ]);
+    expect(missing.policySet.pullSecrets).toEqual({});
+    const twice = { ...pull, metadata: { name: 'sigs-pull', namespace: 'ci' } };
+    expect(await loadErrors(yamlDocuments(policy, pull, twice))).toEqual([
+      'test.yaml: document 1 (ClusterImagePolicy "p"): spec.authorities[0].source[0].signaturePullSecrets[0]: pull secret "sigs-pull" is ambiguous: supplied in namespaces apps, ci',
+    ]);
+    const opaque = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sigs-pull' },
+      stringData: { token: 'x' },
+    };
+    expect(await loadErrors(yamlDocuments(policy, opaque))).toEqual([
+      'test.yaml: document 1 (ClusterImagePolicy "p"): spec.authorities[0].source[0].signaturePullSecrets[0]: pull secret cosign-system/sigs-pull (test.yaml: document 2 (Secret "sigs-pull")) holds no .dockerconfigjson (a kubernetes.io/dockerconfigjson Secret is expected)',
+    ]);
   });
 
   it('resolves policy.configMapRef from a ConfigMap document, and checks the CEL it holds', async () => {
@@ -412,7 +439,12 @@ describe('verification config', () => {
   it('defaults to deny, and accepts an explicitly empty policy list', async () => {
     const config = await write('v.yaml', yamlDocuments({ policies: [] }));
     const loaded = await loadPolicies([config]);
-    expect(loaded.policySet).toEqual({ noMatchPolicy: 'deny', policies: [], trustRoots: {} });
+    expect(loaded.policySet).toEqual({
+      noMatchPolicy: 'deny',
+      policies: [],
+      trustRoots: {},
+      pullSecrets: {},
+    });
   });
 
   it('locates config errors', async () => {

@@ -25,6 +25,7 @@ import type {
   MatchRule,
   PolicyLevelCel,
   PublicKeyMaterial,
+  PullSecret,
   SignatureSource,
 } from '../model.js';
 import type { AuthorityInput, ClusterImagePolicyInput, KeyRefInput } from '../schema/cluster-image-policy.js';
@@ -35,6 +36,8 @@ import { exactlyOne, listNames, type Reporter } from './reporter.js';
 
 export interface CompileContext extends PolicyBodyContext {
   secrets: SuppliedObjects;
+  /** Filled with the pull secrets policies name, as they are resolved. */
+  pullSecrets: Map<string, PullSecret>;
 }
 
 export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
@@ -320,11 +323,10 @@ async function compileSignatureCommon(
         ok = false;
       } else {
         source.pullSecrets.push(secret.name);
-        if (!context.secrets.hasName(secret.name))
-          reporter.warn(
-            `${path}.source[0].signaturePullSecrets[${i}]`,
-            `pull secret ${JSON.stringify(secret.name)} was not supplied; signatures will be read with vouch's own registry credentials`,
-          );
+        if (
+          !resolvePullSecret(secret.name, `${path}.source[0].signaturePullSecrets[${i}]`, reporter, context)
+        )
+          ok = false;
       }
     }
   }
@@ -429,6 +431,60 @@ async function compileSignatureCommon(
     attestations,
     ...(signatureFormat !== undefined && { signatureFormat }),
   };
+}
+
+/**
+ * A `signaturePullSecrets` name, looked up among the supplied Secrets. Not supplied: a warning (as in
+ * policy-controller, signatures are then read with the credentials vouch has). Supplied: it must be one
+ * docker config Secret. Returns false when it is unusable.
+ */
+function resolvePullSecret(name: string, path: string, reporter: Reporter, context: CompileContext): boolean {
+  if (context.pullSecrets.has(name)) return true;
+  const candidates = context.secrets.named(name);
+  if (candidates.length === 0) {
+    reporter.warn(
+      path,
+      `pull secret ${JSON.stringify(name)} was not supplied; signatures will be read with vouch's own registry credentials`,
+    );
+    return true;
+  }
+  if (candidates.length > 1) {
+    reporter.error(
+      'INVALID',
+      path,
+      `pull secret ${JSON.stringify(name)} is ambiguous: supplied in namespaces ${candidates.map((c) => c.namespace).join(', ')}`,
+    );
+    return false;
+  }
+  const secret = candidates[0]!;
+  const text = secret.data['.dockerconfigjson'] ?? secret.data['.dockercfg'];
+  if (text === undefined) {
+    reporter.error(
+      'INVALID',
+      path,
+      `pull secret ${secret.namespace}/${name} (${secret.from}) holds no .dockerconfigjson (a kubernetes.io/dockerconfigjson Secret is expected)`,
+    );
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object');
+  } catch (error) {
+    reporter.error(
+      'INVALID',
+      path,
+      `pull secret ${secret.namespace}/${name} (${secret.from}): .dockerconfigjson is not a JSON object: ${describeError(error)}`,
+    );
+    return false;
+  }
+  context.pullSecrets.set(name, {
+    namespace: secret.namespace,
+    name,
+    dockerConfigJson: text,
+    from: secret.from,
+  });
+  return true;
 }
 
 function compileHashAlgorithm(

@@ -27,7 +27,7 @@ import {
   type PolicyIssue,
 } from '../errors.js';
 import { referencedTrustRoots } from '../fingerprint.js';
-import type { CompiledPolicy, CompiledTrustRoot, NoMatchPolicy, PolicySet } from '../model.js';
+import type { CompiledPolicy, CompiledTrustRoot, NoMatchPolicy, PolicySet, PullSecret } from '../model.js';
 import { type ClusterImagePolicyInput, clusterImagePolicySchema } from '../schema/cluster-image-policy.js';
 import { schemaIssues } from '../schema/common.js';
 import { configMapSchema, secretSchema } from '../schema/kubernetes.js';
@@ -78,10 +78,7 @@ export async function loadPolicies(
   const state = new LoadState(options, seen);
   state.issues.push(...read.issues);
   state.files.push(...read.files);
-  return state.finish(
-    read.documents,
-    paths.length === 0 ? 'no policy paths were given' : `no ClusterImagePolicy found in ${paths.join(', ')}`,
-  );
+  return state.finish(read.documents, paths.length === 0 ? '(no policy paths given)' : paths.join(', '));
 }
 
 /** Loads policies from YAML text (a ConfigMap entry, a test, stdin). `source` names it in messages. */
@@ -93,7 +90,7 @@ export async function loadPolicyText(
   const state = new LoadState(options, new Set());
   const parsed = parseDocuments(text, source);
   state.issues.push(...parsed.issues);
-  return state.finish(parsed.documents, `no ClusterImagePolicy found in ${source}`);
+  return state.finish(parsed.documents, source);
 }
 
 class LoadState {
@@ -109,7 +106,8 @@ class LoadState {
     private readonly seen: Set<string>,
   ) {}
 
-  async finish(documents: RawDocument[], emptyMessage: string): Promise<LoadedPolicies> {
+  /** `nothing` names what was read, for the error when it held no policy at all. */
+  async finish(documents: RawDocument[], nothing: string): Promise<LoadedPolicies> {
     const resources: Extract<Classified, { type: 'resource' }>[] = [];
     for (const document of documents)
       for (const item of classify(document, { allowConfig: true })) await this.take(item, resources);
@@ -142,6 +140,7 @@ class LoadState {
             namespace: secret.metadata.namespace ?? CONTROLLER_NAMESPACE,
             name: secret.metadata.name,
             data,
+            ...(secret.type !== undefined && { type: secret.type }),
             from: origin,
             location: resource.location,
           });
@@ -177,6 +176,7 @@ class LoadState {
     const trustRootNames = new Set(trustRootInputs.map(({ input }) => input.metadata.name));
     const trustRoots: Record<string, CompiledTrustRoot> = {};
     const trustRootOrigins = new Map<string, string>();
+    const trustRootLocations = new Map<string, Location>();
     for (const { input, reporter, origin } of trustRootInputs) {
       const previous = trustRootOrigins.get(input.metadata.name);
       if (previous !== undefined) {
@@ -188,11 +188,13 @@ class LoadState {
         continue;
       }
       trustRootOrigins.set(input.metadata.name, origin);
+      trustRootLocations.set(input.metadata.name, reporter.location);
       const compiled = compileTrustRoot(input, reporter, origin);
       if (compiled) trustRoots[compiled.name] = compiled;
     }
 
     const policies: CompiledPolicy[] = [];
+    const pullSecrets = new Map<string, PullSecret>();
     const policyOrigins = new Map<string, string>();
     const fetch = this.options.fetch ?? {};
     for (const { input, reporter, origin } of policyInputs) {
@@ -209,7 +211,7 @@ class LoadState {
       const compiled = await compileClusterImagePolicy(
         input,
         reporter,
-        { secrets, configMaps, fetch },
+        { secrets, configMaps, fetch, pullSecrets },
         origin,
       );
       if (!compiled) continue;
@@ -233,13 +235,7 @@ class LoadState {
 
     const noMatchPolicy = this.noMatchPolicy();
     if (this.issues.length === 0 && policyInputs.length === 0 && !this.sawConfig)
-      this.issues.push({
-        code: 'NO_POLICIES',
-        source: emptyMessage.replace(/^no ClusterImagePolicy found in /, ''),
-        message: emptyMessage.startsWith('no ClusterImagePolicy')
-          ? 'no ClusterImagePolicy found'
-          : emptyMessage,
-      });
+      this.issues.push({ code: 'NO_POLICIES', source: nothing, message: 'no ClusterImagePolicy found' });
     if (this.issues.length > 0) throw new PolicyError(this.issues, { warnings: this.warnings });
 
     policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -247,11 +243,11 @@ class LoadState {
     for (const name of Object.keys(trustRoots))
       if (!used.has(name))
         this.warnings.push({
-          ...locationOf(trustRoots[name]!.origin),
+          ...(trustRootLocations.get(name) ?? { source: trustRoots[name]!.origin }),
           message: `TrustRoot ${JSON.stringify(name)} is not referred to by any policy`,
         });
     return {
-      policySet: { noMatchPolicy, policies, trustRoots },
+      policySet: { noMatchPolicy, policies, trustRoots, pullSecrets: Object.fromEntries(pullSecrets) },
       warnings: this.warnings,
       ignored: this.ignored,
       files: this.files,
@@ -399,9 +395,4 @@ class LoadState {
     }
     return documents;
   }
-}
-
-/** Recovers a location from an origin string, for messages about compiled objects. */
-function locationOf(origin: string): Location {
-  return { source: origin };
 }

@@ -17,6 +17,8 @@ export interface SuppliedObject {
   name: string;
   /** Data keys to values (Secret values decoded from base64). */
   data: Record<string, string>;
+  /** A Secret's `type` (`kubernetes.io/dockerconfigjson`, …). */
+  type?: string;
   /** Where it was read from, for messages. */
   from: string;
   location: Location;
@@ -46,10 +48,9 @@ export class SuppliedObjects {
     return [...this.objects.keys()].sort();
   }
 
-  /** Names (any namespace) — signature pull secrets are looked up by name alone. */
-  hasName(name: string): boolean {
-    for (const object of this.objects.values()) if (object.name === name) return true;
-    return false;
+  /** Every object with this name, in any namespace: signature pull secrets are named without one. */
+  named(name: string): SuppliedObject[] {
+    return [...this.objects.values()].filter((object) => object.name === name);
   }
 }
 
