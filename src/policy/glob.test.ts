@@ -161,3 +161,38 @@ describe('globAdvice', () => {
       expect(globAdvice(glob), glob).toBeUndefined();
   });
 });
+
+describe('globMatches agrees with policy-controller’s glob-to-regexp translation', () => {
+  /** policy-controller's translation: `.` literal, `**` any run, `*` any run without `/`, anchored. */
+  function reference(pattern: string, name: string): boolean {
+    const source = pattern
+      .replaceAll('.', '\\.')
+      .replaceAll('**', '#')
+      .replaceAll('*', '[^/]*')
+      .replaceAll('#', '.*');
+    return new RegExp(`^${source}$`).test(name);
+  }
+
+  it('on the shortcut shapes and their edges', () => {
+    expect(globMatches('ab*ba', 'aba')).toBe(false);
+    expect(globMatches('ab*ba', 'abba')).toBe(true);
+    expect(globMatches('ab**ba', 'ab/ba')).toBe(true);
+    expect(globMatches('a*b', 'a/b')).toBe(false);
+    expect(globMatches('a**', 'a')).toBe(true);
+  });
+
+  it('on 5 000 random patterns and names', () => {
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = (parts: string[], length: number) =>
+      Array.from({ length }, () => parts[random(parts.length)]).join('');
+    for (let i = 0; i < 5_000; i++) {
+      const pattern = pick(['a', 'b', '/', '.', ':', '@', '*', '*', '**'], 1 + random(7));
+      const name = pick(['a', 'b', '/', '.', ':', '@'], random(9));
+      expect(globMatches(pattern, name), `${pattern} ~ ${name}`).toBe(reference(pattern, name));
+    }
+  });
+});

@@ -41,67 +41,107 @@ export function globPattern(glob: string): string {
   return glob;
 }
 
-type Token = { literal: string } | 'star' | 'globstar';
+/** A literal character (its code), `*` or `**`. */
+type Token = number | 'star' | 'globstar';
 
-function tokenize(pattern: string): Token[] {
+interface CompiledPattern {
+  tokens: Token[];
+  /**
+   * How to match: `literal` (no wildcard: string equality), `one-star` / `one-globstar` (a single
+   * wildcard: prefix, suffix and, for `*`, no `/` between them), or the general automaton.
+   */
+  shape: 'literal' | 'one-star' | 'one-globstar' | 'automaton';
+  /** Literal text before the first and after the last wildcard: a cheap first test. */
+  prefix: string;
+  suffix: string;
+}
+
+const SLASH = '/'.charCodeAt(0);
+/** A position standing for "any lowercase hex digit" (an unknown digest). */
+const ANY_HEX = -1;
+
+function isLowerHex(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 97 && code <= 102);
+}
+
+// Patterns come from loaded policies, so there are few; the bound only guards direct callers.
+const compiled = new Map<string, CompiledPattern>();
+const MAX_COMPILED = 10_000;
+
+function compile(pattern: string): CompiledPattern {
+  const cached = compiled.get(pattern);
+  if (cached) return cached;
   const tokens: Token[] = [];
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '*') {
+    if (pattern[i] === '*') {
       if (pattern[i + 1] === '*') {
         tokens.push('globstar');
         i++;
       } else tokens.push('star');
-    } else tokens.push({ literal: c });
+    } else tokens.push(pattern.charCodeAt(i));
   }
-  return tokens;
-}
-
-/** A position in the name that stands for "any lowercase hex digit" (an unknown digest). */
-const ANY_HEX = Symbol('any-hex');
-type Symbol_ = string | typeof ANY_HEX;
-
-function literalAccepts(literal: string, symbol: Symbol_): boolean {
-  return symbol === ANY_HEX ? /^[0-9a-f]$/.test(literal) : literal === symbol;
+  const first = pattern.indexOf('*');
+  const wildcards = tokens.filter((token) => typeof token === 'string').length;
+  const result: CompiledPattern =
+    first < 0
+      ? { tokens, shape: 'literal', prefix: pattern, suffix: '' }
+      : {
+          tokens,
+          shape: wildcards > 1 ? 'automaton' : tokens.includes('globstar') ? 'one-globstar' : 'one-star',
+          prefix: pattern.slice(0, first),
+          suffix: pattern.slice(pattern.lastIndexOf('*') + 1),
+        };
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
 }
 
 /**
- * Runs the pattern's automaton over the symbols. A single accepting path consumes every position once,
- * so when some positions are `ANY_HEX` an accepting run exists exactly when some hex string makes the
- * pattern match.
+ * Runs the pattern's automaton over `text` followed by `hexTail` positions of "any hex digit". A single
+ * accepting path consumes every position once, so with a hex tail an accepting run exists exactly when
+ * some hex string makes the pattern match. Time is linear in text length times pattern length.
  */
-function run(tokens: readonly Token[], symbols: readonly Symbol_[]): boolean {
+function run(tokens: readonly Token[], text: string, hexTail: number): boolean {
   const n = tokens.length;
   let states = new Uint8Array(n + 1);
+  let next = new Uint8Array(n + 1);
   const close = (set: Uint8Array) => {
     for (let i = 0; i < n; i++) if (set[i] && typeof tokens[i] === 'string') set[i + 1] = 1;
   };
   states[0] = 1;
   close(states);
-  for (const symbol of symbols) {
-    const next = new Uint8Array(n + 1);
+  const length = text.length + hexTail;
+  for (let position = 0; position < length; position++) {
+    const symbol = position < text.length ? text.charCodeAt(position) : ANY_HEX;
+    next.fill(0);
     let any = false;
     for (let i = 0; i < n; i++) {
       if (!states[i]) continue;
       const token = tokens[i] as Token;
-      if (token === 'globstar' || (token === 'star' && symbol !== '/')) {
+      if (token === 'globstar' || (token === 'star' && symbol !== SLASH)) {
         next[i] = 1;
         any = true;
-      } else if (typeof token === 'object' && literalAccepts(token.literal, symbol)) {
+      } else if (typeof token === 'number' && (symbol === ANY_HEX ? isLowerHex(token) : token === symbol)) {
         next[i + 1] = 1;
         any = true;
       }
     }
     if (!any) return false;
     close(next);
-    states = next;
+    [states, next] = [next, states];
   }
   return states[n] === 1;
 }
 
 /** Whether `name` (a canonical image name with tag or digest) matches the pattern, anchored at both ends. */
 export function globMatches(pattern: string, name: string): boolean {
-  return run(tokenize(pattern), [...name]);
+  const { tokens, shape, prefix, suffix } = compile(pattern);
+  if (shape === 'literal') return name === prefix;
+  if (name.length < prefix.length + suffix.length || !name.startsWith(prefix) || !name.endsWith(suffix))
+    return false;
+  if (shape === 'one-globstar') return true;
+  if (shape === 'one-star') return !name.slice(prefix.length, name.length - suffix.length).includes('/');
+  return run(tokens, name, 0);
 }
 
 const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
@@ -111,9 +151,9 @@ const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = { sha256: 64, sha38
  * only a tag uses it to know whether resolving the digest could bring more policies into play.
  */
 export function globMayMatchDigestOf(pattern: string, repository: string): boolean {
-  const tokens = tokenize(pattern);
+  const { tokens } = compile(pattern);
   return Object.entries(DIGEST_HEX_LENGTHS).some(([algorithm, length]) =>
-    run(tokens, [...`${repository}@${algorithm}:`, ...new Array<Symbol_>(length).fill(ANY_HEX)]),
+    run(tokens, `${repository}@${algorithm}:`, length),
   );
 }
 

@@ -39,7 +39,10 @@ export function imageNames(image: ImageReference): string[] {
 }
 
 export function policyMatchesImage(policy: CompiledPolicy, image: ImageReference): boolean {
-  const names = imageNames(image);
+  return matchesAnyName(policy, imageNames(image));
+}
+
+function matchesAnyName(policy: CompiledPolicy, names: readonly string[]): boolean {
   return policy.images.some((glob) => names.some((name) => globMatches(glob.pattern, name)));
 }
 
@@ -113,8 +116,9 @@ export function policyMatchesResource(
 
 /** Every policy that applies to the image (and resource), in name order. */
 export function matchPolicies(set: PolicySet, input: MatchInput): CompiledPolicy[] {
+  const names = imageNames(input.image);
   return set.policies.filter(
-    (policy) => policyMatchesResource(policy, input.resource) && policyMatchesImage(policy, input.image),
+    (policy) => policyMatchesResource(policy, input.resource) && matchesAnyName(policy, names),
   );
 }
 
