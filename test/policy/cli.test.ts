@@ -109,6 +109,14 @@ describe('vouch policy lint', () => {
     );
   });
 
+  it('says what an empty verification config means', async () => {
+    const config = join(dir, 'empty-config.yaml');
+    await writeFile(config, yamlDocuments({ 'no-match-policy': 'warn', policies: [] }));
+    const { code, stdout } = await vouch('policy', 'lint', config);
+    expect(code).toBe(0);
+    expect(stdout).toBe('no policies: every image gets no-match-policy warn\n');
+  });
+
   it('exits 2 for a path that does not exist', async () => {
     const { code, stderr } = await vouch('policy', 'lint', join(dir, 'nowhere'));
     expect(code).toBe(2);

@@ -125,6 +125,16 @@ describe('document kinds', () => {
     expect(await loadErrors(yamlDocuments(list))).toEqual([
       'test.yaml: document 1, items[1] (ClusterImagePolicy "b"): spec.authorities: at least one authority is required (vouch refuses a policy without authorities; policy-controller can be configured to admit it)',
     ]);
+    // Only list kinds are expanded: another object that happens to have items is just another object.
+    const allowList = {
+      apiVersion: 'example.com/v1',
+      kind: 'AllowList',
+      metadata: { name: 'x' },
+      items: [keyPolicy('hidden')],
+    };
+    expect(
+      (await load(yamlDocuments(keyPolicy('a'), allowList))).policySet.policies.map((p) => p.name),
+    ).toEqual(['a']);
     const good = {
       apiVersion: 'policy.sigstore.dev/v1beta1',
       kind: 'ClusterImagePolicyList',

@@ -93,6 +93,9 @@ export async function runPolicyLint(paths: string[], options: PolicyLintOptions)
     await printLines([
       ...loaded.policySet.policies.map(describePolicy),
       ...trustRoots.map(describeTrustRoot),
+      ...(loaded.policySet.policies.length === 0
+        ? [`no policies: every image gets no-match-policy ${loaded.policySet.noMatchPolicy}`]
+        : []),
     ]);
     await printLines(
       [

@@ -25,6 +25,14 @@ export type Classified =
 const POLICY_GROUPS = new Set(['policy.sigstore.dev', 'cosigned.sigstore.dev']);
 export const CIP_API_VERSIONS = ['policy.sigstore.dev/v1beta1', 'policy.sigstore.dev/v1alpha1'];
 export const TRUST_ROOT_API_VERSIONS = ['policy.sigstore.dev/v1alpha1'];
+/** What `kubectl get … -o yaml` writes for several objects (`List`), and the typed list kinds. */
+const LIST_KINDS = new Set([
+  'List',
+  'ClusterImagePolicyList',
+  'TrustRootList',
+  'SecretList',
+  'ConfigMapList',
+]);
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -57,7 +65,7 @@ function classifyValue(
   const name = nameOf(value);
   if (typeof apiVersion === 'string' && typeof kind === 'string' && apiVersion !== '' && kind !== '') {
     const location: Location = { ...base, kind, ...(name !== undefined && { name }) };
-    if (expandLists && kind.endsWith('List') && Array.isArray(value.items)) {
+    if (expandLists && LIST_KINDS.has(kind) && Array.isArray(value.items)) {
       return value.items.flatMap((item, index) =>
         classifyValue(item, { ...base, item: index }, raw, { allowConfig: false }, false),
       );
