@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
 import { auditCommand } from './commands/audit.cli.js';
 import { basesCommand } from './commands/bases.cli.js';
+import { policyCommand } from './commands/policy.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
 import { updateCommand } from './commands/update.cli.js';
 import { verifyBundleCommand } from './commands/verify-bundle.cli.js';
@@ -18,6 +19,7 @@ import { write } from './output.js';
 const COMMANDS: readonly CommandModule[] = [
   resolveCommand,
   verifyBundleCommand,
+  policyCommand,
   // the gates
   basesCommand,
   updateCommand,

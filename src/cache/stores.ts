@@ -1,0 +1,201 @@
+/**
+ * The three things vouch caches, each with its own expiry rules, over any `CacheBackend`:
+ * - verdicts, keyed by (policy fingerprint, image digest): a clean pass for long, a failure or a pass
+ *   with warnings only briefly (so that a fix is seen soon), and a verdict caused by a registry error
+ *   or a timeout never (it says nothing about the image);
+ * - tag→digest answers, briefly (tags move);
+ * - artefacts by digest (immutable): checked against their digest when read, so even a backend that
+ *   returns wrong bytes cannot feed vouch a substituted signature.
+ */
+import { digestLike, isDigest } from '../reference/index.js';
+import type { CacheBackend, CacheCallOptions } from './backend.js';
+
+/** The parts of a verdict the cache reads to decide how long to keep it (structurally the policy `Verdict`). */
+export interface CacheableVerdict {
+  allowed: boolean;
+  failure?: string;
+  warnings?: readonly string[];
+  cached?: boolean;
+  policies?: readonly { passed: boolean; authorities: readonly { passed: boolean; failure?: string }[] }[];
+}
+
+/** Failure kinds that describe the registry or the clock, not the image: never cached. */
+export const UNCACHEABLE_FAILURES: ReadonlySet<string> = new Set(['registry', 'timeout']);
+
+export interface VerdictTtls {
+  /** An allowed verdict without warnings (default 10 minutes). */
+  passMs: number;
+  /** A denied verdict, or an allowed one with warnings (default 30 seconds). */
+  failMs: number;
+}
+
+export const DEFAULT_VERDICT_TTLS: VerdictTtls = { passMs: 10 * 60_000, failMs: 30_000 };
+export const DEFAULT_TAG_TTL_MS = 30_000;
+export const DEFAULT_ARTEFACT_TTL_MS = 24 * 60 * 60_000;
+export const DEFAULT_MAX_ARTEFACT_BYTES = 1024 * 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether a verdict (or any failed policy inside it) was caused by the registry or the clock. */
+export function verdictHasTransientFailure(verdict: CacheableVerdict): boolean {
+  if (verdict.failure !== undefined && UNCACHEABLE_FAILURES.has(verdict.failure)) return true;
+  return (verdict.policies ?? []).some(
+    (policy) =>
+      !policy.passed &&
+      policy.authorities.some(
+        (authority) => authority.failure !== undefined && UNCACHEABLE_FAILURES.has(authority.failure),
+      ),
+  );
+}
+
+export class VerdictCache<V extends CacheableVerdict> {
+  private readonly ttls: VerdictTtls;
+
+  constructor(
+    private readonly backend: CacheBackend,
+    ttls: Partial<VerdictTtls> = {},
+  ) {
+    this.ttls = { ...DEFAULT_VERDICT_TTLS, ...ttls };
+  }
+
+  /**
+   * `fingerprint` identifies the policy material (see the policy layer's `policyFingerprint`);
+   * `variant` distinguishes verdicts that also depend on the resource (a hash of what the policy reads).
+   */
+  static key(fingerprint: string, digest: string, variant?: string): string {
+    return variant === undefined ? `${fingerprint}:${digest}` : `${fingerprint}:${digest}:${variant}`;
+  }
+
+  /** How long this verdict may be kept, 0 for never. */
+  ttlFor(verdict: V): number {
+    if (verdictHasTransientFailure(verdict)) return 0;
+    if (verdict.allowed && (verdict.warnings ?? []).length === 0) return this.ttls.passMs;
+    return this.ttls.failMs;
+  }
+
+  async get(
+    fingerprint: string,
+    digest: string,
+    options?: CacheCallOptions & { variant?: string },
+  ): Promise<V | undefined> {
+    const value = await this.backend.get(
+      'verdict',
+      VerdictCache.key(fingerprint, digest, options?.variant),
+      options,
+    );
+    if (value === undefined) {
+      this.backend.metrics.add('verdict', 'misses');
+      return undefined;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isRecord(parsed) || typeof parsed.allowed !== 'boolean') {
+      this.backend.metrics.add('verdict', 'errors');
+      this.backend.metrics.add('verdict', 'misses');
+      return undefined;
+    }
+    this.backend.metrics.add('verdict', 'hits');
+    return { ...(parsed as unknown as V), cached: true };
+  }
+
+  /** Stores the verdict unless it must not be cached; returns whether it was stored. */
+  async put(
+    fingerprint: string,
+    digest: string,
+    verdict: V,
+    options?: CacheCallOptions & { variant?: string },
+  ): Promise<boolean> {
+    const ttl = this.ttlFor(verdict);
+    if (ttl <= 0) return false;
+    const { cached: _cached, ...stored } = verdict;
+    await this.backend.set(
+      'verdict',
+      VerdictCache.key(fingerprint, digest, options?.variant),
+      JSON.stringify(stored),
+      ttl,
+      options,
+    );
+    return true;
+  }
+}
+
+export interface ResolvedTag {
+  digest: string;
+  mediaType?: string;
+}
+
+/** `registry/repository:tag` → digest, kept briefly. */
+export class TagCache {
+  constructor(
+    private readonly backend: CacheBackend,
+    private readonly ttlMs = DEFAULT_TAG_TTL_MS,
+  ) {}
+
+  async get(reference: string, options?: CacheCallOptions): Promise<ResolvedTag | undefined> {
+    const value = await this.backend.get('tag', reference, options);
+    let parsed: unknown;
+    try {
+      parsed = value === undefined ? undefined : JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isRecord(parsed) || typeof parsed.digest !== 'string' || !isDigest(parsed.digest)) {
+      if (value !== undefined) this.backend.metrics.add('tag', 'errors');
+      this.backend.metrics.add('tag', 'misses');
+      return undefined;
+    }
+    this.backend.metrics.add('tag', 'hits');
+    return {
+      digest: parsed.digest,
+      ...(typeof parsed.mediaType === 'string' && { mediaType: parsed.mediaType }),
+    };
+  }
+
+  async put(reference: string, resolved: ResolvedTag, options?: CacheCallOptions): Promise<void> {
+    await this.backend.set('tag', reference, JSON.stringify(resolved), this.ttlMs, options);
+  }
+}
+
+/** Content-addressed bytes (signature manifests, layers, bundles), checked against their digest on every read. */
+export class ArtefactCache {
+  constructor(
+    private readonly backend: CacheBackend,
+    private readonly options: { ttlMs?: number; maxBytes?: number } = {},
+  ) {}
+
+  async get(digest: string, options?: CacheCallOptions): Promise<Uint8Array | undefined> {
+    const value = await this.backend.get('artefact', digest, options);
+    if (value === undefined) {
+      this.backend.metrics.add('artefact', 'misses');
+      return undefined;
+    }
+    const bytes = Buffer.from(value, 'base64');
+    if (!isDigest(digest) || digestLike(digest, bytes) !== digest) {
+      this.backend.metrics.add('artefact', 'forged');
+      this.backend.metrics.add('artefact', 'misses');
+      return undefined;
+    }
+    this.backend.metrics.add('artefact', 'hits');
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Stores bytes under their digest; refuses bytes that do not hash to it, and oversized ones. */
+  async put(digest: string, bytes: Uint8Array, options?: CacheCallOptions): Promise<boolean> {
+    if (bytes.byteLength > (this.options.maxBytes ?? DEFAULT_MAX_ARTEFACT_BYTES)) return false;
+    if (!isDigest(digest) || digestLike(digest, bytes) !== digest) return false;
+    await this.backend.set(
+      'artefact',
+      digest,
+      Buffer.from(bytes).toString('base64'),
+      this.options.ttlMs ?? DEFAULT_ARTEFACT_TTL_MS,
+      options,
+    );
+    return true;
+  }
+}
