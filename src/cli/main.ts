@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
+import { attestCommand } from './commands/attest.cli.js';
+import { generateKeyPairCommand } from './commands/generate-key-pair.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
+import { signCommand } from './commands/sign.cli.js';
+import { verifyCommand } from './commands/verify.cli.js';
+import { verifyAttestationCommand } from './commands/verify-attestation.cli.js';
 import { ExitCode } from './errors.js';
 import { write } from './output.js';
 
@@ -10,7 +15,14 @@ import { write } from './output.js';
  * implementation (and whatever heavy libraries it needs) is imported when the command runs, so that
  * `vouch --version` starts as fast as node itself.
  */
-const COMMANDS: readonly CommandModule[] = [resolveCommand];
+const COMMANDS: readonly CommandModule[] = [
+  resolveCommand,
+  generateKeyPairCommand,
+  signCommand,
+  verifyCommand,
+  attestCommand,
+  verifyAttestationCommand,
+];
 
 function version(): string {
   const file = new URL('../../../package.json', import.meta.url);

@@ -1,4 +1,4 @@
-import { type TrustMaterial, toSignedEntity, VerificationError, Verifier } from '@sigstore/verify';
+import type { TrustMaterial } from '@sigstore/verify';
 import {
   type Bundle,
   CosignMediaType,
@@ -69,6 +69,8 @@ export async function checkBundleWithKey(
   if (bundle.verificationMaterial.content.$case !== 'publicKey')
     return reject('the bundle was signed with a certificate (keyless), not with a key');
 
+  // Loaded on first use: most images carry legacy signatures, and a CLI run should not pay for it.
+  const { toSignedEntity, VerificationError, Verifier } = await import('@sigstore/verify');
   const rekorKeys = authority.rekorKeys ?? [];
   const checked: Bundle = rekorKeys.length
     ? bundle
