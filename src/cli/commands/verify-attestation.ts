@@ -48,7 +48,7 @@ export async function runVerifyAttestation(
         verifyAttestations(artefacts, authority, { predicateType, ...(condition && { condition }) }),
       authority.source?.signatureRepository,
     );
-    await report(results, options.output, 'attestation');
+    await report(results, options.output, 'attestation', authority);
     return results.every((result) => result.outcome?.passed) ? ExitCode.OK : ExitCode.NOT_VERIFIED;
   } finally {
     await client.close();

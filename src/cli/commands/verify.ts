@@ -40,7 +40,7 @@ export async function runVerify(images: string[], options: VerifyOptions): Promi
       (artefacts) => verifySignatures(artefacts, authority),
       authority.source?.signatureRepository,
     );
-    await report(results, options.output, 'signature');
+    await report(results, options.output, 'signature', authority);
     return results.every((result) => result.outcome?.passed) ? ExitCode.OK : ExitCode.NOT_VERIFIED;
   } finally {
     await client.close();
@@ -127,6 +127,7 @@ export async function report(
   results: readonly ImageResult[],
   output: OutputFormat,
   noun: 'signature' | 'attestation',
+  authority: KeyAuthority,
 ): Promise<void> {
   const failures = results.filter((result) => !result.outcome?.passed).map(failureLine);
   if (output === 'json') {
@@ -147,16 +148,13 @@ export async function report(
     return;
   }
   await printLines(
-    results.map((result) => (result.outcome?.passed ? successLine(result, noun) : failureLine(result))),
+    results.map((result) => (result.outcome?.passed ? successLine(result, noun, authority) : failureLine(result))),
   );
 }
 
-function successLine(result: ImageResult, noun: string): string {
-  const verified = result.outcome?.signatures.filter((s) => s.verified) ?? [];
-  const keys = [
-    ...new Set(verified.map((s) => /key (sha256:[0-9a-f]+)/.exec(s.reason)?.[1]).filter(Boolean)),
-  ];
-  return `✔ ${result.reference} verified (${verified.length} ${noun}(s), key ${keys.join(', ')})`;
+function successLine(result: ImageResult, noun: string, authority: KeyAuthority): string {
+  const verified = result.outcome?.signatures.filter((s) => s.verified).length ?? 0;
+  return `✔ ${result.reference} verified (${verified} ${noun}(s), key ${authority.keys.map((k) => k.fingerprint).join(', ')})`;
 }
 
 function failureLine(result: ImageResult): string {
