@@ -148,7 +148,9 @@ export async function report(
     return;
   }
   await printLines(
-    results.map((result) => (result.outcome?.passed ? successLine(result, noun, authority) : failureLine(result))),
+    results.map((result) =>
+      result.outcome?.passed ? successLine(result, noun, authority) : failureLine(result),
+    ),
   );
 }
 
