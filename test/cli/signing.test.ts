@@ -11,6 +11,8 @@ import {
   type TestRegistry,
   tempDir,
 } from '../harness/index.js';
+import { FIXTURES, fixtureDescriptor, readCase } from '../signature/cosign-fixtures.js';
+import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
 import { vouch } from './run.js';
 
 const PASSWORD = { VOUCH_PASSWORD: 'correct password' };
@@ -273,6 +275,46 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
     expect((await vouch(['verify-attestation', '--key', pub, '--type', 'cyclonedx', bundleRef])).code).toBe(
       0,
     );
+  });
+
+  it('a real cosign signature with a Rekor bundle: verified with --rekor-key, the SET checked', async () => {
+    const fixture = readCase('dir-img-cosign-key-rekor-valid');
+    const repository = 'cosign/real';
+    const digest = await placeManifest(registry.storageDir, repository, 'v1', fixture.manifest as Buffer);
+    await pushLegacyManifest(
+      client,
+      { registry: registry.host, repository },
+      digest,
+      fixture.signatures.map((signature) => ({
+        blob: signature.payload,
+        descriptor: fixtureDescriptor(signature),
+      })),
+    );
+    const ref = `${registry.host}/${repository}:v1`;
+    const signer = join(FIXTURES, 'cosign2.pub');
+    const rekor = join(FIXTURES, 'rekor.pub');
+    const logged = await vouch(['verify', '--key', signer, '--rekor-key', rekor, '-o', 'json', ref]);
+    expect(logged.code).toBe(0);
+    expect(JSON.parse(logged.stdout)[0].tlog).toMatchObject({
+      status: 'verified',
+      detail: expect.stringContaining('11608800'),
+    });
+    const text = await vouch(['verify', '--key', signer, '--rekor-key', rekor, ref]);
+    expect(text.stdout.trim()).toMatch(OK_LINE);
+    expect(text.stderr).toBe('');
+    const keyOnly = await vouch(['verify', '--key', signer, ref]);
+    expect(keyOnly.code).toBe(0);
+    expect(keyOnly.stderr).toContain('no transparency log was checked');
+    const wrongLog = await vouch([
+      'verify',
+      '--key',
+      signer,
+      '--rekor-key',
+      join(FIXTURES, 'cosign.pub'),
+      ref,
+    ]);
+    expect(wrongLog.code).toBe(1);
+    expect(wrongLog.stdout).toContain('which is not a trusted Rekor key');
   });
 
   it('--rekor-key requires a Rekor entry', async () => {

@@ -295,3 +295,50 @@ describe('sign then verify, in depth (anonymous registry)', () => {
     expect(client.stats.total).toBe(2);
   });
 });
+
+describe('every supported key type signs and verifies, legacy and bundle', () => {
+  let registry: TestRegistry;
+  let client: RegistryClient;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    client = new RegistryClient();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await registry?.stop();
+  });
+
+  const keyTypes: Array<[string, () => ReturnType<typeof generateKeyPairSync>]> = [
+    ['ECDSA P-256', () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' })],
+    ['ECDSA P-384', () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' })],
+    ['RSA 3072', () => generateKeyPairSync('rsa', { modulusLength: 3072 })],
+    ['Ed25519', () => generateKeyPairSync('ed25519')],
+  ];
+
+  it.each(keyTypes)('%s', async (name, generate) => {
+    const { privateKey } = generate();
+    const key = await parsePrivateKey(
+      privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      async () => '',
+    );
+    const seed = name.replace(/\W/g, '-').toLowerCase();
+    for (const format of ['legacy', 'bundle'] as const) {
+      const image = buildImage({ seed: `${seed}-${format}` });
+      const repo = { registry: registry.host, repository: `keys/${seed}` };
+      await pushArtifact(client, repo, image);
+      const target = targetOf(registry.host, repo.repository, image);
+      if (format === 'legacy') await signLegacy(client, target, key, {});
+      else
+        await attachBundle(client, target, key, {
+          statement: signatureStatement(image.digest),
+          predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+        });
+      const outcome = await verifySignatures(
+        new ImageArtefacts(client, { ...repo, digest: image.digest }),
+        keyAuthority({ keys: [key.publicKey] }),
+      );
+      expect(outcome.passed, `${name} ${format}: ${outcome.reason}`).toBe(true);
+      expect(outcome.signatures[0]?.format).toBe(format);
+    }
+  });
+});

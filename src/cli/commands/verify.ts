@@ -152,6 +152,14 @@ export async function report(
       result.outcome?.passed ? successLine(result, noun, authority) : failureLine(result),
     ),
   );
+  // The key alone vouched: say so, rather than skip the transparency log silently (policy-controller does).
+  if (results.some((result) => result.outcome?.passed && result.outcome.tlog?.status !== 'verified'))
+    await printLines(
+      [
+        `vouch: no transparency log was checked (the key alone vouches); give --rekor-key to require a Rekor entry`,
+      ],
+      process.stderr,
+    );
 }
 
 function successLine(result: ImageResult, noun: string, authority: KeyAuthority): string {
