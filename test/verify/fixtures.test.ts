@@ -103,6 +103,27 @@ describe('real cosign fixtures, key-based rows', () => {
     expect(check.outcome.reason).toMatch(/signed entry timestamp does not verify/);
   });
 
+  it('a genuine Rekor bundle moved onto another signature does not vouch for it', () => {
+    const logged = readCase('dir-img-cosign-key-rekor-valid').signatures[0];
+    const other = readCase('dir-img-cosign-valid');
+    const signature = other.signatures[0];
+    if (!logged || !signature || !other.manifest) throw new Error('fixture missing');
+    const moved = {
+      ...signature,
+      annotations: {
+        ...signature.annotations,
+        'dev.sigstore.cosign/bundle': logged.annotations['dev.sigstore.cosign/bundle'] as string,
+      },
+    };
+    const check = checkLegacySignatureWithKey(
+      fixtureLayer(moved),
+      keyAuthority({ keys: [cosignPub], rekorKeys: [rekorKey(rekorPub)] }),
+      sha256Digest(other.manifest),
+    );
+    expect(check.outcome.verified).toBe(false);
+    expect(check.outcome.reason).toBe('the Rekor entry records a different signature');
+  });
+
   it('dir-img-cosign-mixed passes because one of its two signatures is good', () => {
     const checks = checkCase('dir-img-cosign-mixed');
     expect(checks.map((check) => check.outcome.verified).sort()).toEqual([false, true]);
