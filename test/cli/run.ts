@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const VOUCH = fileURLToPath(new URL('../../bin/vouch', import.meta.url));
@@ -32,5 +32,37 @@ export function vouch(
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `answers` one per password prompt,
+ * to exercise the interactive path.
+ */
+export function vouchOnTerminal(args: readonly string[], answers: readonly string[]): Promise<RunResult> {
+  const quoted = [process.execPath, VOUCH, ...args]
+    .map((part) => `'${part.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.VOUCH_PASSWORD;
+  delete env.COSIGN_PASSWORD;
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: env as NodeJS.ProcessEnv });
+    let stdout = '';
+    let asked = 0;
+    const remaining = [...answers];
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const prompts = stdout.split('password').length - 1;
+      while (asked < prompts && remaining.length) {
+        asked++;
+        child.stdin.write(`${remaining.shift()}\r`);
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr: '' });
+    });
   });
 }

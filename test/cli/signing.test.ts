@@ -13,7 +13,7 @@ import {
 } from '../harness/index.js';
 import { FIXTURES, fixtureDescriptor, readCase } from '../signature/cosign-fixtures.js';
 import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
-import { vouch } from './run.js';
+import { vouch, vouchOnTerminal } from './run.js';
 
 const PASSWORD = { VOUCH_PASSWORD: 'correct password' };
 const OK_LINE = /^✔ (\S+@sha256:[0-9a-f]{64}) verified \((\d+) signature\(s\), key (sha256:[0-9a-f]{16})\)$/;
@@ -73,6 +73,31 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
     const noPassword = await vouch(['generate-key-pair', '--output-key-prefix', join(dir, 'none')]);
     expect(noPassword.code).toBe(2);
     expect(noPassword.stderr).toContain('a password is needed: set VOUCH_PASSWORD');
+  });
+
+  it('on a terminal the password is asked for (twice when generating); a mismatch is refused', async () => {
+    const prefix = join(dir, 'typed');
+    const typed = await vouchOnTerminal(
+      ['generate-key-pair', '--output-key-prefix', prefix],
+      ['typed pw', 'typed pw'],
+    );
+    expect(typed.code).toBe(0);
+    expect(typed.stdout).toContain('Enter password again');
+    await push('cli-typed');
+    const ref = `${registry.host}/team/app:cli-typed`;
+    // The key decrypts with what was typed.
+    expect((await vouch(['sign', '--key', `${prefix}.key`, ref], { VOUCH_PASSWORD: 'typed pw' })).code).toBe(
+      0,
+    );
+    const asked = await vouchOnTerminal(['sign', '--key', `${prefix}.key`, ref], ['typed pw']);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain(`Enter password for private key ${prefix}.key`);
+    const mismatch = await vouchOnTerminal(
+      ['generate-key-pair', '--output-key-prefix', join(dir, 'mismatch')],
+      ['a', 'b'],
+    );
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stdout).toContain('the two passwords differ');
   });
 
   it('sign prints the signed reference; verify prints the ✔ line and exits 0', async () => {
