@@ -46,7 +46,7 @@ export async function runVerifyAttestation(
       timeoutMs(options),
       (artefacts) =>
         verifyAttestations(artefacts, authority, { predicateType, ...(condition && { condition }) }),
-      authority.source?.signatureRepository,
+      authority.source,
     );
     await report(results, options.output, 'attestation', authority);
     return results.every((result) => result.outcome?.passed) ? ExitCode.OK : ExitCode.NOT_VERIFIED;

@@ -1,12 +1,18 @@
 import { describeError } from '../../errors.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
-import { type RegistryClient, RegistryError, type Repository } from '../../registry/index.js';
+import { type RegistryClient, RegistryError } from '../../registry/index.js';
 import { ImageArtefacts, type PublicKey, parsePublicKey, SignatureError } from '../../signature/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 // Specific modules rather than verify/index.js: the CEL engine behind verify-attestation costs
 // hundreds of milliseconds to load, which `vouch verify` should not pay.
-import { type KeyAuthority, keyAuthority, type RekorKey, rekorKey } from '../../verify/authority.js';
+import {
+  type KeyAuthority,
+  keyAuthority,
+  type RekorKey,
+  rekorKey,
+  type SignatureSource,
+} from '../../verify/authority.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
@@ -38,7 +44,7 @@ export async function runVerify(images: string[], options: VerifyOptions): Promi
       images,
       timeoutMs(options),
       (artefacts) => verifySignatures(artefacts, authority),
-      authority.source?.signatureRepository,
+      authority.source,
     );
     await report(results, options.output, 'signature', authority);
     return results.every((result) => result.outcome?.passed) ? ExitCode.OK : ExitCode.NOT_VERIFIED;
@@ -95,7 +101,7 @@ export async function checkImages(
   images: readonly string[],
   budgetMs: number,
   check: (artefacts: ImageArtefacts) => Promise<AuthorityOutcome>,
-  signatureRepository?: Repository,
+  source: SignatureSource = {},
 ): Promise<ImageResult[]> {
   return mapConcurrent(refs, IMAGE_CONCURRENCY, async (ref, index): Promise<ImageResult> => {
     const image = images[index] as string;
@@ -111,7 +117,7 @@ export async function checkImages(
     const artefacts = new ImageArtefacts(
       client,
       { registry: ref.registry, repository: ref.repository, digest },
-      { deadline, ...(signatureRepository && { signatureRepository }) },
+      { ...source, deadline },
     );
     const outcome = await check(artefacts);
     return { image, reference: formatReference(withDigest(ref, digest)), digest, outcome };
