@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib.js';
 import { resolveScenario } from './resolve.js';
 import { startupScenario } from './startup.js';
+import { verifyScenario } from './verify.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
-export const scenarios: Scenario[] = [startupScenario, resolveScenario];
+export const scenarios: Scenario[] = [startupScenario, resolveScenario, verifyScenario];

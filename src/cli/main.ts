@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandModule } from './action.js';
+import { attestCommand } from './commands/attest.cli.js';
 import { auditCommand } from './commands/audit.cli.js';
 import { basesCommand } from './commands/bases.cli.js';
+import { generateKeyPairCommand } from './commands/generate-key-pair.cli.js';
 import { policyCommand } from './commands/policy.cli.js';
 import { resolveCommand } from './commands/resolve.cli.js';
+import { signCommand } from './commands/sign.cli.js';
 import { updateCommand } from './commands/update.cli.js';
+import { verifyCommand } from './commands/verify.cli.js';
+import { verifyAttestationCommand } from './commands/verify-attestation.cli.js';
 import { verifyBundleCommand } from './commands/verify-bundle.cli.js';
 import { webhookCommand } from './commands/webhook.cli.js';
 import { ExitCode } from './errors.js';
@@ -18,6 +23,11 @@ import { write } from './output.js';
  */
 const COMMANDS: readonly CommandModule[] = [
   resolveCommand,
+  generateKeyPairCommand,
+  signCommand,
+  verifyCommand,
+  attestCommand,
+  verifyAttestationCommand,
   verifyBundleCommand,
   policyCommand,
   // the gates

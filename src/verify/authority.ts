@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { Repository } from '../registry/index.js';
+import type { PublicKey } from '../signature/index.js';
+
+/** A Rekor (transparency log) public key, named by its log ID as Rekor entries name it. */
+export interface RekorKey {
+  /** Hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
+  logId: string;
+  key: PublicKey;
+}
+
+export function rekorKey(key: PublicKey): RekorKey {
+  return { logId: createHash('sha256').update(key.spki).digest('hex'), key };
+}
+
+/** Where an authority's signatures live, when not beside the image. */
+export interface SignatureSource {
+  /** `source.oci` / `--signature-repository` / COSIGN_REPOSITORY. */
+  signatureRepository?: Repository;
+  /** `source.tagPrefix`: prefix before `sha256-<hex>.sig` / `.att`. */
+  tagPrefix?: string;
+}
+
+/**
+ * A key authority, policy-free: the public keys any one of which may have signed, what the signed
+ * payload must also say, and whether a transparency log must vouch for the signature.
+ */
+export interface KeyAuthority {
+  type: 'key';
+  /** For messages and the verdict (`authority-0`, a CIP authority name, `--key` for the CLI). */
+  name: string;
+  /** Any one of these keys may have signed. */
+  keys: readonly PublicKey[];
+  /**
+   * When given, a signature counts only if it carries a Rekor entry signed by one of these keys that
+   * records this very signature (legacy: the `dev.sigstore.cosign/bundle` annotation; bundles: their
+   * tlog entries). When absent, no transparency log is checked, and the outcome says so.
+   */
+  rekorKeys?: readonly RekorKey[];
+  /** `-a key=value`: each must be in the signed payload (`optional`, or the in-toto subject's annotations). */
+  annotations?: Readonly<Record<string, string>>;
+  source?: SignatureSource;
+}
+
+/** A KeyAuthority with defaults filled in; refuses an authority without keys (it could never pass). */
+export function keyAuthority(input: Omit<KeyAuthority, 'type' | 'name'> & { name?: string }): KeyAuthority {
+  if (input.keys.length === 0) throw new RangeError('a key authority needs at least one public key');
+  return { type: 'key', name: input.name ?? 'key', ...input };
+}
+
+/** How an authority's keys are named in messages: their fingerprints. */
+export function describeKeys(authority: KeyAuthority): string {
+  return authority.keys.map((key) => key.fingerprint).join(', ');
+}

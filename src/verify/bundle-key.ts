@@ -1,0 +1,169 @@
+import type { TrustMaterial } from '@sigstore/verify';
+import {
+  type Bundle,
+  CosignMediaType,
+  type InTotoStatement,
+  missingAnnotations,
+  type PublicKey,
+  parseSigstoreBundle,
+  parseStatement,
+  type ReferrerArtefact,
+  SignatureError,
+  subjectsNaming,
+} from '../signature/index.js';
+import type { KeyAuthority, RekorKey } from './authority.js';
+import { fetchFailed, rejected, type SignatureCheck } from './check.js';
+import type { TransparencyLogOutcome } from './outcome.js';
+
+/** What a bundle's in-toto statement must say besides naming the image digest. */
+export interface StatementRequirement {
+  predicateType: string;
+  /** Required annotations, matched against the subject's annotations (where cosign v3 puts `-a`). */
+  annotations?: Readonly<Record<string, string>>;
+}
+
+const FOREVER = { start: new Date(0), end: new Date(8_640_000_000_000_000) };
+
+function trustMaterial(key: PublicKey, rekorKeys: readonly RekorKey[]): TrustMaterial {
+  return {
+    certificateAuthorities: [],
+    timestampAuthorities: [],
+    ctlogs: [],
+    tlogs: rekorKeys.map((rekor) => ({
+      logID: Buffer.from(rekor.logId, 'hex'),
+      baseURL: '',
+      publicKey: rekor.key.key,
+      validFor: FOREVER,
+    })),
+    // The authority names its key; the bundle's hint is not trusted to pick it.
+    publicKey: () => ({ publicKey: key.key, validFor: () => true }),
+  };
+}
+
+/**
+ * Checks one Sigstore-bundle referrer against a key authority: the bundle must hold a DSSE envelope
+ * signed by one of the keys (checked by @sigstore/verify with the key as the only trust material), its
+ * in-toto statement must name `digest` as a subject and have the required predicate type. With Rekor
+ * keys, at least one transparency-log entry must verify against them; without, the bundle's tlog
+ * entries and timestamps are not checked, and the outcome says so.
+ */
+export async function checkBundleWithKey(
+  referrer: ReferrerArtefact,
+  authority: KeyAuthority,
+  digest: string,
+  requirement: StatementRequirement,
+): Promise<SignatureCheck> {
+  const source = referrer.source;
+  const artefact = referrer.descriptor.digest;
+  const reject = (reason: string) => rejected(source, 'bundle', artefact, reason);
+  let bundle: Bundle;
+  try {
+    const loaded = await referrer.load();
+    bundle = parseSigstoreBundle(loaded.bundle);
+  } catch (error) {
+    if (error instanceof SignatureError) return reject(error.message);
+    return fetchFailed(source, 'bundle', artefact, error, 'the bundle');
+  }
+  if (bundle.content.$case !== 'dsseEnvelope')
+    return reject('the bundle holds a message signature, not a DSSE envelope of an in-toto statement');
+  if (bundle.verificationMaterial.content.$case !== 'publicKey')
+    return reject('the bundle was signed with a certificate (keyless), not with a key');
+
+  // Loaded on first use: most images carry legacy signatures, and a CLI run should not pay for it.
+  const { toSignedEntity, VerificationError, Verifier } = await import('@sigstore/verify');
+  const rekorKeys = authority.rekorKeys ?? [];
+  const checked: Bundle = rekorKeys.length
+    ? bundle
+    : {
+        ...bundle,
+        verificationMaterial: {
+          ...bundle.verificationMaterial,
+          tlogEntries: [],
+          timestampVerificationData: undefined,
+        },
+      };
+  const verifier = (key: PublicKey) =>
+    new Verifier(trustMaterial(key, rekorKeys), {
+      tlogThreshold: rekorKeys.length ? 1 : 0,
+      ctlogThreshold: 0,
+      timestampThreshold: 0,
+    });
+  let key: PublicKey | undefined;
+  let lastError = '';
+  for (const candidate of authority.keys) {
+    try {
+      verifier(candidate).verify(toSignedEntity(checked));
+      key = candidate;
+      break;
+    } catch (error) {
+      lastError =
+        error instanceof VerificationError ? `${error.code}: ${error.message}` : (error as Error).message;
+    }
+  }
+  if (!key) {
+    const signatureFailed = /SIGNATURE_ERROR/.test(lastError);
+    return reject(
+      signatureFailed
+        ? `the bundle's signature does not verify with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`
+        : `the bundle does not verify: ${lastError}`,
+    );
+  }
+
+  const envelope = bundle.content.dsseEnvelope;
+  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
+    return reject(`the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`);
+  let statement: InTotoStatement;
+  try {
+    statement = parseStatement(envelope.payload);
+  } catch (error) {
+    if (error instanceof SignatureError) return reject(error.message);
+    throw error;
+  }
+  const subjects = subjectsNaming(statement, digest);
+  if (subjects.length === 0)
+    return reject(
+      `the statement's subjects name ${statement.subject
+        .map((s) =>
+          Object.entries(s.digest)
+            .map(([a, h]) => `${a}:${h}`)
+            .join('/'),
+        )
+        .join(', ')}, not ${digest}`,
+    );
+  if (statement.predicateType !== requirement.predicateType)
+    return reject(
+      `the statement's predicate type is ${statement.predicateType}, not ${requirement.predicateType}`,
+    );
+  if (requirement.annotations && Object.keys(requirement.annotations).length) {
+    const wanted = requirement.annotations;
+    const matches = subjects.some((subject) => missingAnnotations(subject.annotations, wanted).length === 0);
+    if (!matches)
+      return reject(
+        `annotation mismatch: wanted ${missingAnnotations(subjects[0]?.annotations, wanted).join(', ')}`,
+      );
+  }
+  const entries = bundle.verificationMaterial.tlogEntries.length;
+  const tlog: TransparencyLogOutcome = rekorKeys.length
+    ? {
+        status: 'verified',
+        detail: `${entries} transparency-log entr${entries === 1 ? 'y' : 'ies'} verified offline`,
+      }
+    : {
+        status: 'not-checked',
+        detail: entries
+          ? `the bundle carries ${entries} transparency-log entr${entries === 1 ? 'y' : 'ies'}, not checked (no Rekor key given)`
+          : 'the bundle carries no transparency-log entry and no Rekor key was given',
+      };
+  return {
+    outcome: {
+      source,
+      format: 'bundle',
+      artefact,
+      verified: true,
+      reason: `signed by key ${key.fingerprint}`,
+    },
+    tlog,
+    statement,
+    key,
+  };
+}

@@ -1,0 +1,94 @@
+import type { InTotoStatement, PublicKey, RekorBundle } from '../signature/index.js';
+import { CosignAnnotation, parseRekorBundle, SignatureError } from '../signature/index.js';
+import type { KeyAuthority } from './authority.js';
+import { registryFailureKind } from './failures.js';
+import type { SignatureOutcome, TransparencyLogOutcome } from './outcome.js';
+import { type RekorSetInput, verifyRekorBundle } from './tlog/rekor-set.js';
+
+/** The result of checking one signature or attestation against one authority. */
+export interface SignatureCheck {
+  outcome: SignatureOutcome;
+  /** Set when the check could not be made because the registry failed (then it says nothing about the signature). */
+  failure?: 'registry' | 'timeout';
+  /** The transparency-log status of this signature, when it got that far. */
+  tlog?: TransparencyLogOutcome;
+  /** For attestations whose signature and subject verified: the statement. */
+  statement?: InTotoStatement;
+  /** The authority key that verified the signature. */
+  key?: PublicKey;
+}
+
+type Source = SignatureOutcome['source'];
+type Format = SignatureOutcome['format'];
+
+export function rejected(
+  source: Source,
+  format: Format,
+  artefact: string | undefined,
+  reason: string,
+): SignatureCheck {
+  return { outcome: { source, format, ...(artefact && { artefact }), verified: false, reason } };
+}
+
+/** A failed fetch: a registry failure if the registry did not answer, else a rejection with the reason. */
+export function fetchFailed(
+  source: Source,
+  format: Format,
+  artefact: string | undefined,
+  error: unknown,
+  what: string,
+): SignatureCheck {
+  const kind = registryFailureKind(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const check = rejected(source, format, artefact, `cannot read ${what}: ${message}`);
+  return kind ? { ...check, failure: kind } : check;
+}
+
+/** The first key of the authority that `verify` accepts, if any. */
+export function findKey(authority: KeyAuthority, verify: (key: PublicKey) => boolean): PublicKey | undefined {
+  return authority.keys.find(verify);
+}
+
+/**
+ * The transparency-log part of a legacy signature check (`.sig` and `.att` layers alike): with no
+ * Rekor keys configured nothing is checked; with Rekor keys the layer must carry a Rekor bundle that
+ * verifies and records this signature.
+ */
+export function checkLegacyTlog(
+  annotations: Readonly<Record<string, string>> | undefined,
+  authority: KeyAuthority,
+  input: Omit<RekorSetInput, 'bundle' | 'rekorKeys'>,
+): { ok: true; tlog: TransparencyLogOutcome } | { ok: false; reason: string } {
+  const annotation = annotations?.[CosignAnnotation.REKOR_BUNDLE];
+  if (!authority.rekorKeys?.length) {
+    return {
+      ok: true,
+      tlog: {
+        status: 'not-checked',
+        detail: annotation
+          ? 'the signature carries a Rekor bundle, but no Rekor key was given, so it was not checked'
+          : 'no Rekor key was given and the signature carries no Rekor bundle',
+      },
+    };
+  }
+  if (annotation === undefined)
+    return { ok: false, reason: 'a Rekor entry is required, but the signature carries no Rekor bundle' };
+  let bundle: RekorBundle;
+  try {
+    bundle = parseRekorBundle(annotation);
+  } catch (error) {
+    return {
+      ok: false,
+      reason: error instanceof SignatureError ? error.message : 'the Rekor bundle is malformed',
+    };
+  }
+  const result = verifyRekorBundle({ ...input, bundle, rekorKeys: authority.rekorKeys });
+  if (!result.ok) return { ok: false, reason: result.reason };
+  return {
+    ok: true,
+    tlog: {
+      status: 'verified',
+      detail: `Rekor entry ${result.logIndex} (log ${result.logId.slice(0, 16)}…, integrated ${result.integratedTime.toISOString()}) verified offline`,
+    },
+  };
+}

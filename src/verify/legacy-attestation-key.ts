@@ -1,0 +1,87 @@
+import {
+  CosignMediaType,
+  type DsseEnvelope,
+  type InTotoStatement,
+  type LegacyLayerArtefact,
+  type PublicKey,
+  parseDsseEnvelope,
+  parseStatement,
+  preAuthEncoding,
+  SignatureError,
+  subjectsNaming,
+  verifyWith,
+} from '../signature/index.js';
+import type { KeyAuthority } from './authority.js';
+import { checkLegacyTlog, fetchFailed, rejected, type SignatureCheck } from './check.js';
+
+/**
+ * Checks one layer of an `.att` manifest against a key authority: a DSSE envelope whose signature
+ * verifies over its pre-authentication encoding with one of the keys, an in-toto statement naming
+ * `digest`, the wanted predicate type, and (with Rekor keys) a Rekor bundle that records it.
+ */
+export function checkLegacyAttestationWithKey(
+  layer: LegacyLayerArtefact,
+  authority: KeyAuthority,
+  digest: string,
+  predicateType: string,
+): SignatureCheck {
+  const { descriptor } = layer;
+  const artefact = descriptor.digest;
+  const reject = (reason: string) => rejected('att-tag', 'legacy', artefact, reason);
+  if (descriptor.mediaType !== CosignMediaType.DSSE_ENVELOPE)
+    return reject(`layer is ${descriptor.mediaType}, not a DSSE envelope, so it never counts`);
+  if (!layer.blob) return reject('the envelope was not fetched');
+  if (!layer.blob.ok) return fetchFailed('att-tag', 'legacy', artefact, layer.blob.error, 'the attestation');
+  let envelope: DsseEnvelope;
+  try {
+    envelope = parseDsseEnvelope(layer.blob.value, 'the attestation envelope');
+  } catch (error) {
+    if (error instanceof SignatureError) return reject(error.message);
+    throw error;
+  }
+  const signed = preAuthEncoding(envelope.payloadType, envelope.payload);
+  let key: PublicKey | undefined;
+  let signature: Buffer | undefined;
+  for (const candidate of authority.keys) {
+    signature = envelope.signatures.find((entry) => verifyWith(candidate, signed, entry.sig))?.sig;
+    if (signature) {
+      key = candidate;
+      break;
+    }
+  }
+  if (!key || !signature)
+    return reject(
+      `no signature of the envelope verifies with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`,
+    );
+  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
+    return reject(`the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`);
+  let statement: InTotoStatement;
+  try {
+    statement = parseStatement(envelope.payload);
+  } catch (error) {
+    if (error instanceof SignatureError) return reject(error.message);
+    throw error;
+  }
+  if (subjectsNaming(statement, digest).length === 0)
+    return reject(`the statement's subjects do not name ${digest}`);
+  if (statement.predicateType !== predicateType)
+    return reject(`the statement's predicate type is ${statement.predicateType}, not ${predicateType}`);
+  const tlog = checkLegacyTlog(descriptor.annotations, authority, {
+    signature,
+    signer: { publicKey: key },
+    signed: { kind: 'dsse', envelope },
+  });
+  if (!tlog.ok) return reject(tlog.reason);
+  return {
+    outcome: {
+      source: 'att-tag',
+      format: 'legacy',
+      artefact,
+      verified: true,
+      reason: `attested by key ${key.fingerprint}`,
+    },
+    tlog: tlog.tlog,
+    statement,
+    key,
+  };
+}

@@ -1,0 +1,90 @@
+import type { KeyAuthority } from './authority.js';
+import type { SignatureCheck } from './check.js';
+import { registryFailureKind } from './failures.js';
+import type { AuthorityOutcome, TransparencyLogOutcome } from './outcome.js';
+
+/** A discovery step that failed as a whole (the `.sig` manifest or referrers listing could not be read). */
+export interface LookupFailure {
+  what: string;
+  error: unknown;
+}
+
+/** Human label of one checked artefact, for reasons: `legacy sha256:0123456789ab`. */
+export function label(check: SignatureCheck): string {
+  const { format, artefact } = check.outcome;
+  return `${format}${artefact ? ` ${artefact.slice(0, 19)}` : ''}`;
+}
+
+/**
+ * Folds per-signature checks into one authority outcome. One verified check passes. Otherwise the
+ * failure is a registry failure (or timeout) when any lookup or fetch failed for lack of an answer —
+ * the missing piece might have been a good signature — and a signature failure when everything was
+ * read and nothing verified, or nothing was found.
+ */
+export function summarize(input: {
+  authority: KeyAuthority;
+  digest: string;
+  noun: 'signature' | 'attestation';
+  checks: readonly SignatureCheck[];
+  lookupFailures: readonly LookupFailure[];
+  problems: readonly string[];
+  /** Where was looked, for the "none found" message. */
+  looked: readonly string[];
+}): AuthorityOutcome {
+  const { authority, digest, noun, checks } = input;
+  const base = { name: authority.name, type: 'key' as const, signatures: checks.map((c) => c.outcome) };
+  const verified = checks.filter((check) => check.outcome.verified);
+  if (verified.length) {
+    const keys = [...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))];
+    return {
+      ...base,
+      passed: true,
+      reason: `${verified.length} ${noun}(s) of ${digest} verified with key ${keys.join(', ')}`,
+      tlog: tlogOf(verified),
+    };
+  }
+  const registryProblems = [
+    ...input.lookupFailures.map((f) => ({
+      kind: registryFailureKind(f.error),
+      text: `${f.what}: ${message(f.error)}`,
+    })),
+    ...checks
+      .filter((c) => c.failure)
+      .map((c) => ({ kind: c.failure, text: `${label(c)}: ${c.outcome.reason}` })),
+  ].filter((p) => p.kind !== undefined);
+  if (registryProblems.length) {
+    const kind = registryProblems.some((p) => p.kind === 'registry') ? 'registry' : 'timeout';
+    return {
+      ...base,
+      passed: false,
+      failure: kind,
+      reason: `${kind === 'timeout' ? 'timed out' : 'registry failure'} while reading the ${noun}s of ${digest}: ${registryProblems.map((p) => p.text).join('; ')}`,
+    };
+  }
+  const rejections = [...input.problems, ...checks.map((c) => `${label(c)}: ${c.outcome.reason}`)];
+  if (rejections.length === 0) {
+    return {
+      ...base,
+      passed: false,
+      failure: 'signature',
+      reason: `no ${noun}s found for ${digest} (looked in ${input.looked.join(' and ')})`,
+    };
+  }
+  return {
+    ...base,
+    passed: false,
+    failure: 'signature',
+    reason: `no ${noun} of ${digest} verified: ${rejections.join('; ')}`,
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function tlogOf(verified: readonly SignatureCheck[]): TransparencyLogOutcome {
+  return (
+    verified.find((check) => check.tlog?.status === 'verified')?.tlog ??
+    verified[0]?.tlog ?? { status: 'not-checked', detail: 'no transparency log was checked' }
+  );
+}
