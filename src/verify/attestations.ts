@@ -1,9 +1,10 @@
 import type { ImageArtefacts, InTotoStatement } from '../signature/index.js';
-import type { KeyAuthority } from './authority.js';
+import type { KeyAuthority, SignatureAuthority } from './authority.js';
 import { checkBundleWithKey } from './bundle-key.js';
 import { CelConditionError, type CompiledCondition } from './cel.js';
 import type { SignatureCheck } from './check.js';
 import { contentProblem, registryFailureKind } from './failures.js';
+import { keylessNotWired } from './keyless-dispatch.js';
 import { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
 import type { AuthorityOutcome } from './outcome.js';
 import { type LookupFailure, summarize } from './summary.js';
@@ -26,7 +27,7 @@ export interface AttestationOutcome extends AuthorityOutcome {
  * with one of the keys, its in-toto statement names the digest and has the predicate type, and the
  * condition (if any) is true for it.
  */
-export async function verifyAttestations(
+async function verifyAttestationsWithKey(
   artefacts: ImageArtefacts,
   authority: KeyAuthority,
   requirement: AttestationRequirement,
@@ -113,4 +114,15 @@ function applyCondition(check: SignatureCheck, condition: CompiledCondition | un
     reason = error.message;
   }
   return passed ? check : { ...check, outcome: { ...check.outcome, verified: false, reason } };
+}
+
+/** Dispatches on the authority's type: a public key, or a keyless certificate identity. */
+export async function verifyAttestations(
+  artefacts: ImageArtefacts,
+  authority: SignatureAuthority,
+  requirement: AttestationRequirement,
+): Promise<AttestationOutcome> {
+  // TODO(keyless integration): dispatch keyless authorities to src/verify/keyless.
+  if (authority.type === 'keyless') return keylessNotWired(authority);
+  return verifyAttestationsWithKey(artefacts, authority, requirement);
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Repository } from '../registry/index.js';
 import type { PublicKey } from '../signature/index.js';
+import type { KeylessPolicy } from './keyless/policy.js';
+import type { TrustedRoot } from './trust/trusted-root.js';
 
 /** A Rekor (transparency log) public key, named by its log ID as Rekor entries name it. */
 export interface RekorKey {
@@ -52,3 +54,21 @@ export function keyAuthority(input: Omit<KeyAuthority, 'type' | 'name'> & { name
 export function describeKeys(authority: KeyAuthority): string {
   return authority.keys.map((key) => key.fingerprint).join(', ');
 }
+
+/**
+ * A keyless authority, policy-free: who must have signed (certificate identities and issuers, matched
+ * as cosign does), and the trust material that certificates, SCTs, Rekor entries and timestamps are
+ * judged against (the embedded public-good root unless the user gave another).
+ */
+export interface KeylessAuthority {
+  type: 'keyless';
+  name: string;
+  policy: KeylessPolicy;
+  trustedRoot: TrustedRoot;
+  /** `-a key=value`: each must be in the signed payload. */
+  annotations?: Readonly<Record<string, string>>;
+  source?: SignatureSource;
+}
+
+/** Whoever may vouch for an image: a public key, or a certificate identity under a trust root. */
+export type SignatureAuthority = KeyAuthority | KeylessAuthority;

@@ -16,9 +16,11 @@ export {
 export {
   describeKeys,
   type KeyAuthority,
+  type KeylessAuthority,
   keyAuthority,
   type RekorKey,
   rekorKey,
+  type SignatureAuthority,
   type SignatureSource,
 } from './authority.js';
 export { checkBundleWithKey, type StatementRequirement } from './bundle-key.js';

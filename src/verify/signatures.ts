@@ -1,9 +1,10 @@
 import type { ImageArtefacts } from '../signature/index.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../signature/index.js';
-import type { KeyAuthority } from './authority.js';
+import type { KeyAuthority, SignatureAuthority } from './authority.js';
 import { checkBundleWithKey } from './bundle-key.js';
 import type { SignatureCheck } from './check.js';
 import { contentProblem, registryFailureKind } from './failures.js';
+import { keylessNotWired } from './keyless-dispatch.js';
 import { checkLegacySignatureWithKey } from './legacy-key.js';
 import type { AuthorityOutcome } from './outcome.js';
 import { type LookupFailure, summarize } from './summary.js';
@@ -17,7 +18,7 @@ import { type LookupFailure, summarize } from './summary.js';
  * `artefacts` must be for the authority's signature source (`authority.source`); the caller shares
  * one `ImageArtefacts` among the authorities with the same source.
  */
-export async function verifySignatures(
+async function verifySignaturesWithKey(
   artefacts: ImageArtefacts,
   authority: KeyAuthority,
 ): Promise<AuthorityOutcome> {
@@ -61,4 +62,14 @@ export async function verifySignatures(
     }
   }
   return summarize({ authority, digest, noun: 'signature', checks, lookupFailures, problems, looked });
+}
+
+/** Dispatches on the authority's type: a public key, or a keyless certificate identity. */
+export async function verifySignatures(
+  artefacts: ImageArtefacts,
+  authority: SignatureAuthority,
+): Promise<AuthorityOutcome> {
+  // TODO(keyless integration): dispatch keyless authorities to src/verify/keyless.
+  if (authority.type === 'keyless') return keylessNotWired(authority);
+  return verifySignaturesWithKey(artefacts, authority);
 }
