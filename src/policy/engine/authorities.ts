@@ -17,6 +17,7 @@ import { compileKeylessPolicy, type KeylessPolicy } from '../../verify/keyless/p
 import { parseCertificatesPem, toPem } from '../../verify/trust/pem.js';
 import { withPrivatePki } from '../../verify/trust/private-pki.js';
 import { ATTESTATION_CEL_VARIABLES } from '../cel-variables.js';
+import { canonicalHash } from '../fingerprint.js';
 import type {
   CompiledAuthority,
   KeyAuthority as KeyAuthoritySpec,
@@ -44,6 +45,11 @@ export type PreparedAuthority =
       /** Said in the verdict when no transparency log is required (a key authority without `ctlog`). */
       tlogChoice?: string;
       usesEmbeddedRoot: boolean;
+      /**
+       * What the check depends on (the authority without its name): authorities with the same identity
+       * (the same key and source in several policies) are checked once per evaluation.
+       */
+      identity: string;
     }
   | { kind: 'broken'; name: string; type: 'key' | 'keyless'; problem: string; usesEmbeddedRoot: boolean };
 
@@ -81,6 +87,7 @@ export function prepareAuthority(authority: CompiledAuthority, trust: TrustResol
       ...(authority.source !== undefined && { source: authority.source }),
       ...(authority.type === 'key' && authority.tlog === undefined && { tlogChoice: KEY_WITHOUT_TLOG }),
       usesEmbeddedRoot,
+      identity: canonicalHash({ ...authority, name: '' }),
     };
   } catch (error) {
     if (!(error instanceof TrustProblem || error instanceof VouchError)) throw error;

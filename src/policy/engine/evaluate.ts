@@ -99,6 +99,8 @@ interface Subject {
   clients?: RegistryClients;
   deadline: Deadline;
   resource?: ResourceContext;
+  /** Verify-layer outcomes by authority identity (and attestation), shared by identical authorities. */
+  checked: Map<string, Promise<AuthorityOutcome>>;
 }
 
 export async function evaluate(
@@ -158,6 +160,7 @@ export async function evaluate(
     }),
     deadline: context.deadline,
     ...(context.resource !== undefined && { resource: context.resource }),
+    checked: new Map(),
   };
 
   const work = Promise.all(ready.map((policy) => evaluatePolicy(policy, subject)));
@@ -360,14 +363,29 @@ async function evaluateAuthority(prepared: PreparedAuthority, subject: Subject):
 
 type VerifyAuthority = Extract<PreparedAuthority, { kind: 'verify' }>;
 
+/** Runs a verify-layer check once per evaluation for every authority with the same identity. */
+function once(
+  subject: Subject,
+  key: string,
+  check: () => Promise<AuthorityOutcome>,
+): Promise<AuthorityOutcome> {
+  let pending = subject.checked.get(key);
+  if (pending === undefined) {
+    pending = check();
+    subject.checked.set(key, pending);
+  }
+  return pending;
+}
+
 function withTlogChoice(outcome: AuthorityOutcome, prepared: VerifyAuthority): AuthorityOutcome {
   if (prepared.tlogChoice === undefined || outcome.tlog?.status === 'verified') return outcome;
   return { ...outcome, tlog: { status: 'not-checked', detail: prepared.tlogChoice } };
 }
 
 async function checkSignatures(prepared: VerifyAuthority, subject: Subject): Promise<AuthorityResult> {
-  const artefacts = (subject.pool as ArtefactPool).for(prepared.source);
-  const outcome = await verifySignatures(artefacts, prepared.authority);
+  const outcome = await once(subject, prepared.identity, () =>
+    verifySignatures((subject.pool as ArtefactPool).for(prepared.source), prepared.authority),
+  );
   const named = { ...outcome, name: prepared.name, type: prepared.type };
   if (outcome.passed)
     return {
@@ -389,14 +407,15 @@ async function checkSignatures(prepared: VerifyAuthority, subject: Subject): Pro
 const WRONG_PREDICATE_TYPE = /^the statement's predicate type is (\S+), not /;
 
 async function checkAttestations(prepared: VerifyAuthority, subject: Subject): Promise<AuthorityResult> {
-  const artefacts = (subject.pool as ArtefactPool).for(prepared.source);
   const results = await Promise.all(
-    prepared.attestations.map(async (attestation) => ({
+    prepared.attestations.map(async (attestation, index) => ({
       attestation,
-      outcome: await verifyAttestations(artefacts, prepared.authority, {
-        predicateType: attestation.predicateType,
-        ...(attestation.condition !== undefined && { condition: attestation.condition }),
-      }),
+      outcome: await once(subject, `${prepared.identity}/${index}`, () =>
+        verifyAttestations((subject.pool as ArtefactPool).for(prepared.source), prepared.authority, {
+          predicateType: attestation.predicateType,
+          ...(attestation.condition !== undefined && { condition: attestation.condition }),
+        }),
+      ),
     })),
   );
   const signatures = results.flatMap((result) => result.outcome.signatures);

@@ -11,4 +11,5 @@ export { PolicyEngine, type PolicyEngineOptions } from './engine.js';
 export { dominantFailure, type EvaluationContext, type EvaluationTarget, evaluate } from './evaluate.js';
 export { policySetFromAuthority } from './from-authority.js';
 export { NO_MATCHING_POLICIES } from './messages.js';
+export { type PreparedPolicy, PreparedPolicySet, preparedPolicySet } from './prepare.js';
 export { RegistryTrouble } from './registry-trouble.js';
