@@ -105,18 +105,24 @@ function verifiedAuthorities(verdict: Verdict): AuthorityOutcome[] {
     .filter((authority) => authority.passed && authority.type !== 'static');
 }
 
-/** `✔ <repo:tag@sha256:…> verified (policies a, b)`; `allowed` when nothing was verified by digest. */
+/**
+ * `✔ <repo:tag@sha256:…> verified (policies a, b)` when signatures were verified by digest; otherwise
+ * `allowed`, saying why: static pass, warn-mode failures, or no matching policies.
+ */
 export function successLine(verdict: Verdict, canonical: string): string {
-  if (verdict.policies.length === 0)
-    return `✔ ${verdict.verifiedReference ?? canonical} allowed (no matching policies)`;
-  const names = verdict.policies.map((policy) => policy.name);
-  const policies = `${names.length === 1 ? 'policy' : 'policies'} ${names.join(', ')}`;
+  const reference = verdict.verifiedReference ?? canonical;
+  if (verdict.policies.length === 0) return `✔ ${reference} allowed (no matching policies)`;
+  const passed = verdict.policies.filter((policy) => policy.passed).map((policy) => policy.name);
+  const warned = verdict.policies.filter((policy) => !policy.passed).map((policy) => policy.name);
   const verified = verdict.digest !== undefined && verifiedAuthorities(verdict).length > 0;
-  const failedWarn = verdict.policies.filter((policy) => !policy.passed).length;
-  const note = failedWarn ? `; ${failedWarn} in warn mode failed` : '';
-  return verified
-    ? `✔ ${verdict.verifiedReference} verified (${policies}${note})`
-    : `✔ ${verdict.verifiedReference ?? canonical} allowed (${policies}: static${note})`;
+  const parts: string[] = [];
+  if (passed.length)
+    parts.push(
+      `${passed.length === 1 ? 'policy' : 'policies'} ${passed.join(', ')}${verified ? '' : ': static pass'}`,
+    );
+  if (warned.length)
+    parts.push(`${warned.length === 1 ? 'policy' : 'policies'} ${warned.join(', ')} failed in warn mode`);
+  return `✔ ${reference} ${verified ? 'verified' : 'allowed'} (${parts.join('; ')})`;
 }
 
 export function failureLine(verdict: Verdict): string {
