@@ -69,9 +69,10 @@ export async function createImageChecker(setup: CheckerSetup): Promise<ImageChec
   };
   const baseCredentials = await loadCredentials(setup.global);
   const defaultClient = await createClient(setup.global, { onRequest });
+  let clients: PullSecretClients | undefined;
   let ownedCache: CacheBackend | undefined;
   try {
-    const clients = await PullSecretClients.build(
+    clients = await PullSecretClients.build(
       setup.policySet,
       defaultClient,
       (credentials) => createClient(setup.global, { onRequest, credentials }),
@@ -90,21 +91,22 @@ export async function createImageChecker(setup: CheckerSetup): Promise<ImageChec
       timeoutMs: timeoutMs(setup.global),
       ...(setup.noMatchDefault !== undefined && { noMatchDefault: setup.noMatchDefault }),
     });
-    const owned = ownedCache;
-    return {
-      checker: engine,
-      fingerprint: engine.fingerprint,
-      resourceSensitive: engine.resourceSensitive,
-      async close() {
-        await clients.close();
-        await owned?.close();
-      },
-    };
   } catch (error) {
-    await defaultClient.close();
+    await (clients ?? defaultClient).close();
     await ownedCache?.close();
     throw error;
   }
+  const ownedClients = clients;
+  const owned = ownedCache;
+  return {
+    checker: engine,
+    fingerprint: engine.fingerprint,
+    resourceSensitive: engine.resourceSensitive,
+    async close() {
+      await ownedClients.close();
+      await owned?.close();
+    },
+  };
 }
 
 /** The cache the `--cache` flags ask for; a bad value or a missing HMAC key is a configuration error. */

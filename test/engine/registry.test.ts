@@ -9,7 +9,13 @@ import { PolicyEngine, PullSecretClients, singleClient } from '../../src/policy/
 import { anonymous, RegistryClient, StaticCredentials } from '../../src/registry/index.js';
 import type { PrivateKey } from '../../src/signature/index.js';
 import { Deadline } from '../../src/util/deadline.js';
-import { startFakeRegistry, startRegistry, type TestRegistry } from '../harness/index.js';
+import {
+  buildIndex,
+  pushArtifact,
+  startFakeRegistry,
+  startRegistry,
+  type TestRegistry,
+} from '../harness/index.js';
 import {
   cip,
   engineFor,
@@ -215,6 +221,36 @@ describe('policy engine and the registry', () => {
       await close();
       await restarted?.stop();
     }
+  });
+
+  it('fetchConfigFile: the CEL input holds the config of every platform of an index', async () => {
+    const index = buildIndex({ seed: `engine-config-${process.pid}` });
+    await pushArtifact(setup, { registry: registry.host, repository: 'team/multi' }, index, 'v1');
+    const policy = (data: string) =>
+      cip('platforms', {
+        images: [{ glob: `${registry.host}/team/multi*` }],
+        authorities: [{ static: { action: 'pass' } }],
+        policy: { type: 'cel', data, fetchConfigFile: true },
+      });
+    const run = async (data: string) => {
+      const { engine, client, close } = engineFor(await policies(policy(data)));
+      try {
+        return {
+          verdict: await engine.check({ image: `${registry.host}/team/multi:v1` }),
+          requests: client.stats.total,
+        };
+      } finally {
+        await close();
+      }
+    };
+    const both = await run(
+      'config["linux/amd64"].architecture == "amd64" && config["linux/arm64/v8"].variant == "v8" && size(config) == 2',
+    );
+    expect(both.verdict).toMatchObject({ allowed: true, digest: index.digest });
+    // Resolve, the index, two platform manifests, two config blobs.
+    expect(both.requests).toBe(6);
+    const amd64Only = await run('size(config) == 1');
+    expect(amd64Only.verdict).toMatchObject({ allowed: false, failure: 'policy' });
   });
 
   it('the deadline passes mid-evaluation: a timeout naming the image, the budget and the registry’s last problem', async () => {
