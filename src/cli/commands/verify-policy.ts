@@ -18,8 +18,6 @@ import { caCertificates } from './policy.js';
 export interface VerifyPolicyOptions extends GlobalOptions, CacheFlags {
   policy: string[];
   noMatchPolicy?: NoMatchPolicy;
-  /** Directory of Secrets (`DIR/<name>/<key>`) for key.secretRef and signaturePullSecrets. */
-  secrets?: string;
   output: OutputFormat;
 }
 
@@ -37,7 +35,6 @@ export async function runVerifyPolicy(images: string[], options: VerifyPolicyOpt
     );
   const loaded = await loadPolicySet(options.policy, options, {
     ...(options.noMatchPolicy !== undefined && { noMatchPolicy: options.noMatchPolicy }),
-    ...(options.secrets !== undefined && { secretsDirectory: options.secrets }),
   });
   if (!loaded.ok) return loaded.exitCode;
   const { checker, close } = await createImageChecker({
