@@ -1,7 +1,8 @@
 import type { Scenario } from '../lib.js';
+import { policyScenario } from './policy.js';
 import { resolveScenario } from './resolve.js';
 import { startupScenario } from './startup.js';
 import { verifyScenario } from './verify.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
-export const scenarios: Scenario[] = [startupScenario, resolveScenario, verifyScenario];
+export const scenarios: Scenario[] = [startupScenario, resolveScenario, verifyScenario, policyScenario];

@@ -91,6 +91,11 @@ interface SignatureAuthorityBase extends AuthorityBase {
   attestations: CompiledAttestation[];
   /** `signatureFormat`: `legacy` (tag-based) or `bundle` (Sigstore bundle via referrers); unset = either. */
   signatureFormat?: 'legacy' | 'bundle';
+  /**
+   * Annotations the signed payload must carry (cosign's `-a key=value`). Not a ClusterImagePolicy field:
+   * set only for policies built from command-line flags (`policySetFromAuthority`).
+   */
+  annotations?: Record<string, string>;
 }
 
 export interface KeyAuthority extends SignatureAuthorityBase {
@@ -115,6 +120,12 @@ export interface KeylessAuthority extends SignatureAuthorityBase {
   identities: Identity[];
   trustRootRef?: string;
   insecureIgnoreSCT: boolean;
+  /**
+   * cosign's `--certificate-github-workflow-*` values and `--insecure-ignore-tlog`. Not ClusterImagePolicy
+   * fields: set only for policies built from command-line flags (`policySetFromAuthority`).
+   */
+  github?: { trigger?: string; sha?: string; name?: string; repository?: string; ref?: string };
+  insecureIgnoreTlog?: boolean;
 }
 
 export interface StaticAuthority extends AuthorityBase {
@@ -219,6 +230,11 @@ export interface PullSecret {
 export interface PolicySet {
   /** What happens to an image no policy covers; `deny` unless configured. */
   noMatchPolicy: NoMatchPolicy;
+  /**
+   * True when a verification config (or the caller's override) chose `noMatchPolicy`; absent when it is
+   * the default. A gate with its own default (builds: `warn`) applies it only when this is not set.
+   */
+  noMatchPolicyConfigured?: boolean;
   /** Sorted by name; names are unique. */
   policies: CompiledPolicy[];
   /** By name. */

@@ -19,6 +19,8 @@ export interface PolicyOutcome {
   /** policy-controller-shaped message when it failed: `failed policy: <name>: …`. */
   message?: string;
   authorities: AuthorityOutcome[];
+  /** Set when it failed, to say what kind (a CEL condition: `policy`; else from its authorities). */
+  failure?: FailureKind;
 }
 
 export interface Verdict {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { describeError } from '../../errors.js';
 import {
   type CompiledAuthority,
@@ -10,6 +11,8 @@ import {
   loadPolicies,
   PolicyError,
 } from '../../policy/index.js';
+import type { PolicyOutcome, ResourceContext, Verdict } from '../../policy/verdict.js';
+import { formatReference, parseReference } from '../../reference/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
@@ -43,7 +46,7 @@ function describeTrustRoot(root: CompiledTrustRoot): string {
   return `TrustRoot ${root.name}: ${root.spec.type}; from ${root.origin}`;
 }
 
-async function caCertificates(options: GlobalOptions): Promise<string | undefined> {
+export async function caCertificates(options: GlobalOptions): Promise<string | undefined> {
   if (!options.caFile) return undefined;
   try {
     return await readFile(options.caFile, 'utf8');
@@ -126,4 +129,103 @@ export async function runPolicyLint(paths: string[], options: PolicyLintOptions)
     }
     return ExitCode.USAGE;
   }
+}
+
+export interface PolicyTestOptions extends GlobalOptions {
+  policy: string[];
+  image: string;
+  resource?: string;
+  trustroot?: string;
+  secrets?: string;
+  output: OutputFormat;
+}
+
+/** The Kubernetes object an image comes from, read from `--resource`. */
+async function readResource(path: string): Promise<ResourceContext> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError('INPUT', `cannot read --resource ${path}: ${describeError(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new CliError('INPUT', `--resource ${path} is not valid YAML or JSON: ${describeError(error)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CliError('INPUT', `--resource ${path} must hold one Kubernetes object`);
+  const object = value as Record<string, unknown>;
+  const field = (field: string) =>
+    typeof object[field] === 'string' ? (object[field] as string) : undefined;
+  const kind = field('kind');
+  if (kind === undefined) throw new CliError('INPUT', `--resource ${path}: the object has no kind`);
+  const apiVersion = field('apiVersion');
+  const metadata = object.metadata;
+  return {
+    kind,
+    ...(apiVersion !== undefined && { apiVersion }),
+    ...(typeof metadata === 'object' &&
+      metadata !== null && { metadata: metadata as Record<string, unknown> }),
+    ...(object.spec !== undefined && { spec: object.spec }),
+  };
+}
+
+function describeOutcome(policy: PolicyOutcome): string[] {
+  const lines = [
+    `  policy ${policy.name} (${policy.mode}): ${policy.passed ? 'passed' : (policy.message ?? 'failed')}`,
+  ];
+  for (const authority of policy.authorities) {
+    const tlog =
+      authority.passed && authority.tlog && authority.tlog.status !== 'verified'
+        ? ` [${authority.tlog.detail ?? `transparency log ${authority.tlog.status}`}]`
+        : '';
+    lines.push(
+      `    authority ${authority.name} (${authority.type}): ${authority.passed ? 'passed' : 'failed'}: ${authority.reason}${tlog}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * `vouch policy test`: policy-controller's policy-tester workflow. Text: the verdict line, then each
+ * policy and authority with its reason; warnings on stderr. JSON: `{"errors":[…],"warnings":[…]}`.
+ * Exit 1 when there are errors, 2 for invalid policies or input.
+ */
+export async function runPolicyTest(options: PolicyTestOptions): Promise<ExitCode> {
+  const resource = options.resource !== undefined ? await readResource(options.resource) : undefined;
+  const paths = [...options.policy, ...(options.trustroot !== undefined ? [options.trustroot] : [])];
+  const { loadPolicySet, successLine, failureLine } = await import('./verify-policy.js');
+  const loaded = await loadPolicySet(paths, options, {
+    ...(options.secrets !== undefined && { secretsDirectory: options.secrets }),
+  });
+  if (!loaded.ok) return loaded.exitCode;
+  const { createImageChecker } = await import('../checker.js');
+  const { checker, close } = await createImageChecker({ policySet: loaded.policySet, global: options });
+  let verdict: Verdict;
+  try {
+    verdict = await checker.check({ image: options.image, ...(resource !== undefined && { resource }) });
+  } finally {
+    await close();
+  }
+  if (options.output === 'json') {
+    await printJson({ errors: verdict.errors, warnings: verdict.warnings });
+  } else {
+    let canonical = options.image;
+    try {
+      canonical = formatReference(parseReference(options.image));
+    } catch {
+      // the verdict says why the image is invalid
+    }
+    await printLines([
+      verdict.allowed ? successLine(verdict, canonical) : failureLine(verdict),
+      ...verdict.policies.flatMap(describeOutcome),
+    ]);
+    await printLines(
+      verdict.warnings.map((warning) => `vouch: warning: ${warning}`),
+      process.stderr,
+    );
+  }
+  return verdict.errors.length > 0 ? ExitCode.NOT_VERIFIED : ExitCode.OK;
 }

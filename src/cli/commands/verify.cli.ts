@@ -1,21 +1,40 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { addCacheOptions } from '../cache-options.js';
 import type { VerifyOptions } from './verify.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** policy-controller's name; declared plainly because commander reads `--no-` as a negation. */
+function noMatchPolicyOption(): Option {
+  const option = new Option(
+    '--no-match-policy <policy>',
+    'with --policy: for images no policy covers (default: the policy files’ choice, else deny)',
+  ).choices(['allow', 'warn', 'deny']);
+  option.negate = false;
+  return option;
+}
+
 export const verifyCommand: CommandModule = {
   example: 'vouch verify --key cosign.pub 127.0.0.1:5000/demo/app:v1',
   register(program: Command) {
-    program
+    const verify = program
       .command('verify')
-      .summary('verify images’ signatures with a public key')
+      .summary('verify images’ signatures with a public key or ClusterImagePolicies')
       .description(
         'Resolve each image to its digest once and verify its cosign signatures (legacy .sig, then Sigstore ' +
-          'bundles attached as referrers) with a public key. Exit 0 only when every image verified.',
+          'bundles attached as referrers) with a public key (--key), or check it against ClusterImagePolicy ' +
+          'files (--policy) with the policy engine. Exit 0 only when every image verified.',
       )
       .argument('<image...>', 'image references')
-      .requiredOption('--key <file>', 'public key (PEM)')
+      .option('--key <file>', 'public key (PEM)')
+      .addOption(
+        new Option(
+          '--policy <path>',
+          'verify against ClusterImagePolicy files instead (repeatable)',
+        ).argParser(collect),
+      )
+      .addOption(noMatchPolicyOption())
       .addOption(
         new Option(
           '-a, --annotation <key=value>',
@@ -34,12 +53,13 @@ export const verifyCommand: CommandModule = {
       )
       .addOption(
         new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
-      )
-      .action(
-        action(async (images: string[], _options: unknown, command: Command) => {
-          const { runVerify } = await import('./verify.js');
-          return runVerify(images, optionsOf<VerifyOptions>(command));
-        }),
       );
+    addCacheOptions(verify);
+    verify.action(
+      action(async (images: string[], _options: unknown, command: Command) => {
+        const { runVerify } = await import('./verify.js');
+        return runVerify(images, optionsOf<VerifyOptions>(command));
+      }),
+    );
   },
 };

@@ -1,4 +1,5 @@
 import { describeError } from '../../errors.js';
+import type { NoMatchPolicy } from '../../policy/model.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
 import { type RegistryClient, RegistryError } from '../../registry/index.js';
 import { ImageArtefacts, type PublicKey, parsePublicKey, SignatureError } from '../../signature/index.js';
@@ -16,13 +17,17 @@ import {
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
+import type { CacheFlags } from '../cache-options.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
 import { parseAnnotations, parseSignatureRepository, readKeyFile } from './sign.js';
 
-export interface VerifyOptions extends GlobalOptions {
+export interface VerifyOptions extends GlobalOptions, CacheFlags {
+  /** Absent when --policy is given instead (commander leaves it undefined). */
   key: string;
+  policy?: string[];
+  noMatchPolicy?: NoMatchPolicy;
   annotation?: string[];
   rekorKey?: string[];
   signatureRepository?: string;
@@ -34,6 +39,12 @@ const IMAGE_CONCURRENCY = 16;
 
 /** `vouch verify`: each image resolved once, its signatures checked against the key. */
 export async function runVerify(images: string[], options: VerifyOptions): Promise<ExitCode> {
+  if (options.policy?.length) {
+    if (options.key) throw new CliError('USAGE', 'use --key or --policy, not both');
+    const { runVerifyPolicy } = await import('./verify-policy.js');
+    return runVerifyPolicy(images, { ...options, policy: options.policy });
+  }
+  if (!options.key) throw new CliError('USAGE', 'say what to verify against: --key PUB or --policy PATH');
   const refs = parseImages(images);
   const authority = await loadAuthority(options, '--key');
   const client = await createClient(options);

@@ -4,6 +4,8 @@
  */
 import { parse as parseCel } from '@bufbuild/cel';
 import { describeError } from '../../errors.js';
+import { CelConditionError, compileCondition } from '../../verify/cel.js';
+import { ATTESTATION_CEL_VARIABLES, policyCelVariables } from '../cel-variables.js';
 import type { SuppliedObjects } from '../load/references.js';
 import {
   type FetchOptions,
@@ -155,13 +157,22 @@ export async function compilePolicyBody(
     reporter.error('INVALID', expressionPath, `CEL syntax error: ${syntax}`);
     return undefined;
   }
-  const body: CelPolicy = { type: 'cel', expression, from };
-  if (level === 'attestation') return body;
-  return {
-    ...body,
+  const flags = {
     fetchConfigFile: input.fetchConfigFile ?? false,
     includeSpec: input.includeSpec ?? false,
     includeObjectMeta: input.includeObjectMeta ?? false,
     includeTypeMeta: input.includeTypeMeta ?? false,
   };
+  // Unknown variables (a typo, or `spec` without includeSpec) are found now rather than at the first check.
+  const variables = level === 'attestation' ? ATTESTATION_CEL_VARIABLES : policyCelVariables(flags);
+  try {
+    compileCondition(expression, variables);
+  } catch (error) {
+    if (!(error instanceof CelConditionError)) throw error;
+    reporter.error('INVALID', expressionPath, error.message);
+    return undefined;
+  }
+  const body: CelPolicy = { type: 'cel', expression, from };
+  if (level === 'attestation') return body;
+  return { ...body, ...flags };
 }

@@ -247,7 +247,15 @@ class LoadState {
           message: `TrustRoot ${JSON.stringify(name)} is not referred to by any policy`,
         });
     return {
-      policySet: { noMatchPolicy, policies, trustRoots, pullSecrets: Object.fromEntries(pullSecrets) },
+      policySet: {
+        noMatchPolicy,
+        ...((this.options.noMatchPolicy !== undefined || this.noMatchChoices.length > 0) && {
+          noMatchPolicyConfigured: true,
+        }),
+        policies,
+        trustRoots,
+        pullSecrets: Object.fromEntries(pullSecrets),
+      },
       warnings: this.warnings,
       ignored: this.ignored,
       files: this.files,

@@ -1,0 +1,311 @@
+/**
+ * The policy engine behind every gate (`ImageChecker`): from an image as written to a verdict about
+ * a digest.
+ *
+ * 1. Parse the image (invalid → `failure: 'invalid'`) and match the policies on what is written.
+ * 2. An image covered only by `static` policies, whose digest could not bring in another policy, is
+ *    decided at once: no registry request, not even a resolve.
+ * 3. Otherwise a tag is resolved once (answers kept briefly in the TagCache) and everything after is
+ *    about that digest; the policies are matched again on the digest form.
+ * 4. The verdict is looked up in the verdict cache under (fingerprint of the matching policies and
+ *    their trust material, digest); on a miss it is evaluated — once for concurrent checks of the same
+ *    (fingerprint, digest) — and stored under the cache's rules (registry and timeout failures never).
+ */
+
+import {
+  type CacheBackend,
+  type CacheStats,
+  MemoryCache,
+  TagCache,
+  VerdictCache,
+  type VerdictTtls,
+} from '../../cache/index.js';
+import { describeError } from '../../errors.js';
+import {
+  formatReference,
+  type ImageReference,
+  InvalidReferenceError,
+  parseReference,
+  withDigest,
+} from '../../reference/index.js';
+import { isNotFound, RegistryError, type RequestEvent } from '../../registry/index.js';
+import { Deadline } from '../../util/deadline.js';
+import { registryFailureKind } from '../../verify/failures.js';
+import { canonicalHash, policyFingerprint } from '../fingerprint.js';
+import { digestMayAddPolicies, matchPolicies } from '../match.js';
+import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';
+import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../verdict.js';
+import type { RegistryClients } from './artefacts.js';
+import { resourceView } from './cel-input.js';
+import { evaluate } from './evaluate.js';
+import { invalidReference, timeoutMessage } from './messages.js';
+import { preparedPolicySet } from './prepare.js';
+import { RegistryTrouble } from './registry-trouble.js';
+import { embeddedRootFingerprint } from './trust.js';
+
+export interface PolicyEngineOptions {
+  policySet: PolicySet;
+  clients: RegistryClients;
+  /** Where verdicts and tag answers are kept (default: an in-memory LRU). The engine does not close it. */
+  cache?: CacheBackend;
+  /** The no-match policy when the policy files do not choose one (builds: `warn`). */
+  noMatchDefault?: NoMatchPolicy;
+  /** The deadline of a check made without one (default 30 s). */
+  timeoutMs?: number;
+  verdictTtls?: Partial<VerdictTtls>;
+  tagTtlMs?: number;
+}
+
+/** Bumped when the engine's evaluation changes meaning, so that verdicts cached by an older vouch stop matching. */
+const ENGINE_VERSION = 'vouch-engine/1';
+
+export class PolicyEngine implements ImageChecker {
+  /** The policy set in force, with the no-match default applied. */
+  readonly policySet: PolicySet;
+  /** Identifies the policies and trust material in force (changes whenever a verdict could). */
+  readonly fingerprint: string;
+  /** Some verdict depends on the resource the image came from (a `match` rule, or CEL over the resource). */
+  readonly resourceSensitive: boolean;
+  readonly trouble = new RegistryTrouble();
+  private readonly clients: RegistryClients;
+  private readonly backend: CacheBackend;
+  private readonly verdicts: VerdictCache<Verdict>;
+  private readonly tags: TagCache;
+  private readonly timeoutMs: number;
+  private readonly flights = new Map<string, Promise<Verdict>>();
+  private readonly fingerprints = new Map<string, string>();
+
+  constructor(options: PolicyEngineOptions) {
+    const set = options.policySet;
+    this.policySet =
+      set.noMatchPolicyConfigured || options.noMatchDefault === undefined
+        ? set
+        : { ...set, noMatchPolicy: options.noMatchDefault };
+    this.clients = options.clients;
+    this.backend = options.cache ?? new MemoryCache();
+    this.verdicts = new VerdictCache<Verdict>(this.backend, options.verdictTtls);
+    this.tags = new TagCache(this.backend, options.tagTtlMs);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.fingerprint = this.fingerprintOf(this.policySet.policies);
+    this.resourceSensitive = this.policySet.policies.some(
+      (policy) => policy.dependsOnResource || policy.match.length > 0,
+    );
+  }
+
+  /** Give this every registry request event: timeouts then say what the registry last did wrong. */
+  recordRequest(event: RequestEvent): void {
+    this.trouble.record(event);
+  }
+
+  stats(): { cache: CacheStats; registryRequests: number } {
+    return { cache: this.backend.stats(), registryRequests: this.clients.totalRequests() };
+  }
+
+  async check(request: ImageCheckRequest, options: { deadline?: Deadline } = {}): Promise<Verdict> {
+    const deadline = options.deadline ?? Deadline.after(this.timeoutMs);
+    const started = Date.now();
+    const parsed = this.parse(request.image);
+    if (!parsed.ok) return parsed.verdict;
+    let reference = parsed.reference;
+    const { resource } = request;
+    const set = this.policySet;
+    const input = (image: ImageReference) => ({ image, ...(resource !== undefined && { resource }) });
+    let policies = matchPolicies(set, input(reference));
+
+    if (reference.digest === undefined) {
+      if (this.staticOnly(policies) && !digestMayAddPolicies(set, input(reference)))
+        return this.evaluate(request, reference, policies, deadline);
+      const resolved = await this.resolve(request.image, reference, deadline, started);
+      if (!resolved.ok) return resolved.verdict;
+      reference = withDigest(reference, resolved.digest);
+      policies = matchPolicies(set, input(reference));
+    }
+    if (policies.length === 0 || this.staticOnly(policies))
+      return this.evaluate(request, reference, policies, deadline);
+
+    const digest = reference.digest as string;
+    const fingerprint = this.fingerprintOf(policies);
+    const variant = this.variantOf(policies, resource);
+    if (variant === null) return this.evaluate(request, reference, policies, deadline);
+    const cacheOptions = { deadline, ...(variant !== undefined && { variant }) };
+    const hit = await this.verdicts.get(fingerprint, digest, cacheOptions);
+    if (hit) return present(hit, request.image, reference);
+
+    const key = `${fingerprint}:${digest}:${variant ?? ''}`;
+    let flight = this.flights.get(key);
+    const shared = flight !== undefined;
+    if (flight === undefined) {
+      flight = this.evaluate(request, reference, policies, deadline).then(async (verdict) => {
+        await this.verdicts.put(fingerprint, digest, verdict, cacheOptions);
+        return verdict;
+      });
+      const running = flight;
+      this.flights.set(key, running);
+      running.then(
+        () => this.flights.delete(key),
+        () => this.flights.delete(key),
+      );
+    }
+    const verdict = await flight;
+    // Another caller's deadline passed; ours has not: check again rather than pass on its timeout.
+    if (shared && verdict.failure === 'timeout' && !deadline.expired)
+      return this.evaluate(request, reference, policies, deadline);
+    return present(verdict, request.image, reference);
+  }
+
+  /** The cached verdict for this image, without any registry request (a tag is mapped only through the TagCache). */
+  async cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
+    const parsed = this.parse(request.image);
+    if (!parsed.ok) return undefined;
+    let reference = parsed.reference;
+    const { resource } = request;
+    if (reference.digest === undefined) {
+      const known = await this.tags.get(formatReference(reference));
+      if (known === undefined) return undefined;
+      reference = withDigest(reference, known.digest);
+    }
+    const policies = matchPolicies(this.policySet, {
+      image: reference,
+      ...(resource !== undefined && { resource }),
+    });
+    if (policies.length === 0 || this.staticOnly(policies)) return undefined;
+    const variant = this.variantOf(policies, resource);
+    if (variant === null) return undefined;
+    const hit = await this.verdicts.get(
+      this.fingerprintOf(policies),
+      reference.digest as string,
+      variant !== undefined ? { variant } : {},
+    );
+    return hit ? present(hit, request.image, reference) : undefined;
+  }
+
+  private parse(image: string): { ok: true; reference: ImageReference } | { ok: false; verdict: Verdict } {
+    try {
+      return { ok: true, reference: parseReference(image) };
+    } catch (error) {
+      if (!(error instanceof InvalidReferenceError)) throw error;
+      return {
+        ok: false,
+        verdict: {
+          image,
+          allowed: false,
+          errors: [invalidReference(image, error.message)],
+          warnings: [],
+          policies: [],
+          failure: 'invalid',
+        },
+      };
+    }
+  }
+
+  private staticOnly(policies: readonly CompiledPolicy[]): boolean {
+    const prepared = preparedPolicySet(this.policySet);
+    return policies.every((policy) => prepared.get(policy).staticOnly);
+  }
+
+  private evaluate(
+    request: ImageCheckRequest,
+    reference: ImageReference,
+    policies: readonly CompiledPolicy[],
+    deadline: Deadline,
+  ): Promise<Verdict> {
+    return evaluate(
+      this.policySet,
+      { image: request.image, reference },
+      {
+        deadline,
+        clients: this.clients,
+        policies,
+        trouble: this.trouble,
+        ...(request.resource !== undefined && { resource: request.resource }),
+      },
+    );
+  }
+
+  /** A tag's digest: from the TagCache, else one request to the registry (then remembered briefly). */
+  private async resolve(
+    image: string,
+    reference: ImageReference,
+    deadline: Deadline,
+    started: number,
+  ): Promise<{ ok: true; digest: string } | { ok: false; verdict: Verdict }> {
+    const key = formatReference(reference);
+    const known = await this.tags.get(key, { deadline });
+    if (known !== undefined) return { ok: true, digest: known.digest };
+    try {
+      const resolved = await this.clients.default.resolve(reference, { deadline });
+      await this.tags.put(key, { digest: resolved.digest, mediaType: resolved.mediaType }, { deadline });
+      return { ok: true, digest: resolved.digest };
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      const kind = registryFailureKind(error);
+      const denial = (message: string, failure: Verdict['failure']): Verdict => ({
+        image,
+        allowed: false,
+        errors: [message],
+        warnings: [],
+        policies: [],
+        ...(failure !== undefined && { failure }),
+      });
+      if (kind === 'timeout' || deadline.expired) {
+        const reason =
+          this.trouble.describe(reference.registry, started) ?? `resolving the tag: ${describeError(error)}`;
+        return { ok: false, verdict: denial(timeoutMessage(image, deadline.budgetMs, reason), 'timeout') };
+      }
+      if (isNotFound(error))
+        return {
+          ok: false,
+          verdict: denial(`image tag not found: ${image}: ${describeError(error)}`, 'invalid'),
+        };
+      return {
+        ok: false,
+        verdict: denial(`registry failure while resolving ${image}: ${describeError(error)}`, 'registry'),
+      };
+    }
+  }
+
+  /** The cache identity of the policies a verdict depends on, with their trust material and the engine version. */
+  private fingerprintOf(policies: readonly CompiledPolicy[]): string {
+    const key = policies.map((policy) => policy.fingerprint).join(',');
+    let fingerprint = this.fingerprints.get(key);
+    if (fingerprint === undefined) {
+      const prepared = preparedPolicySet(this.policySet);
+      const extra = [ENGINE_VERSION];
+      if (policies.some((policy) => prepared.get(policy).usesEmbeddedRoot))
+        extra.push(embeddedRootFingerprint());
+      fingerprint = policyFingerprint(this.policySet, policies, extra);
+      this.fingerprints.set(key, fingerprint);
+    }
+    return fingerprint;
+  }
+
+  /**
+   * What else a verdict depends on: a hash of the parts of the resource the policies' CEL reads;
+   * undefined when nothing; null when it cannot be hashed (then the verdict is not cached).
+   */
+  private variantOf(
+    policies: readonly CompiledPolicy[],
+    resource: ResourceContext | undefined,
+  ): string | undefined | null {
+    if (!policies.some((policy) => policy.dependsOnResource)) return undefined;
+    const view = resourceView(policies, resource);
+    if (view === undefined) return undefined;
+    try {
+      return canonicalHash(view);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** A verdict (cached, or evaluated for another caller) as this caller's image names it. */
+function present(verdict: Verdict, image: string, reference: ImageReference): Verdict {
+  if (verdict.image === image) return verdict;
+  const digest = reference.digest;
+  return {
+    ...verdict,
+    image,
+    ...(digest !== undefined &&
+      verdict.digest !== undefined && { verifiedReference: formatReference(withDigest(reference, digest)) }),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Trust material for authorities, from the policy set's TrustRoots or the embedded public-good root.
+ * Each TrustRoot is converted once per policy set; a TrustRoot vouch cannot use (a TUF repository, a
+ * malformed key) becomes a problem of the authorities that refer to it, never a silent fallback.
+ */
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { describeError, VouchError } from '../../errors.js';
+import { parsePublicKey, publicKeyFromSpki } from '../../signature/index.js';
+import { type RekorKey, rekorKey } from '../../verify/authority.js';
+import { publicGoodTrustedRoot } from '../../verify/trust/embedded.js';
+import { parseTrustedRootText } from '../../verify/trust/trusted-root.js';
+import { trustRootFromResource } from '../../verify/trust/trustroot-resource.js';
+import { canonicalHash } from '../fingerprint.js';
+import type { CompiledTrustRoot, PolicySet } from '../model.js';
+
+/** Why trust material could not be built; it denies the authorities that need it. */
+export class TrustProblem extends Error {}
+
+let embeddedFingerprint: string | undefined;
+
+/** A hash of the embedded public-good trusted root: part of the fingerprint of verdicts that use it. */
+export function embeddedRootFingerprint(): string {
+  embeddedFingerprint ??= `embedded-root:${canonicalHash(TrustedRoot.toJSON(publicGoodTrustedRoot()))}`;
+  return embeddedFingerprint;
+}
+
+export class TrustResolver {
+  private readonly roots = new Map<string, TrustedRoot | TrustProblem>();
+  private readonly rekor = new Map<string, RekorKey[] | TrustProblem>();
+
+  constructor(private readonly set: PolicySet) {}
+
+  /** The TrustRoot named `name` as a trusted root; throws TrustProblem. */
+  trustedRoot(name: string): TrustedRoot {
+    let root = this.roots.get(name);
+    if (root === undefined) {
+      root = attempt(() => toTrustedRoot(this.resource(name)));
+      this.roots.set(name, root);
+    }
+    if (root instanceof TrustProblem) throw root;
+    return root;
+  }
+
+  /** The embedded Sigstore public-good trusted root (nothing is fetched). */
+  embedded(): TrustedRoot {
+    return publicGoodTrustedRoot();
+  }
+
+  /** Rekor keys of the TrustRoot `name` (its `tLogs`), or of the embedded root; throws TrustProblem. */
+  rekorKeys(name: string | undefined): RekorKey[] {
+    const key = name ?? '';
+    let keys = this.rekor.get(key);
+    if (keys === undefined) {
+      keys = attempt(() => {
+        const found = name === undefined ? rekorKeysOf(this.embedded()) : this.rekorKeysOfResource(name);
+        if (found.length === 0)
+          throw new TrustProblem(
+            `${name === undefined ? 'the embedded public-good trusted root' : `TrustRoot ${JSON.stringify(name)}`} holds no transparency log (Rekor) key`,
+          );
+        return found;
+      });
+      this.rekor.set(key, keys);
+    }
+    if (keys instanceof TrustProblem) throw keys;
+    return keys;
+  }
+
+  private rekorKeysOfResource(name: string): RekorKey[] {
+    const root = this.resource(name);
+    // A TrustRoot given as sigstoreKeys may hold only tLogs (enough for a key authority's ctlog), which
+    // the keyless converter refuses (it wants a CA): read the keys straight from it.
+    if (root.spec.type === 'sigstoreKeys')
+      return root.spec.tLogs.map((log, index) =>
+        rekorKey(parsePublicKey(log.publicKey, `TrustRoot ${name} tLogs[${index}] publicKey`)),
+      );
+    return rekorKeysOf(this.trustedRoot(name));
+  }
+
+  private resource(name: string): CompiledTrustRoot {
+    const root = this.set.trustRoots[name];
+    if (root === undefined) throw new TrustProblem(`trustRootRef ${JSON.stringify(name)} not found`);
+    return root;
+  }
+}
+
+function attempt<T>(build: () => T): T | TrustProblem {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof TrustProblem) return error;
+    if (error instanceof VouchError) return new TrustProblem(describeError(error));
+    throw error;
+  }
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** A TrustRoot as the keyless verifier's converter reads it (PEM fields base64-encoded, as in the YAML). */
+function toTrustedRoot(root: CompiledTrustRoot): TrustedRoot {
+  const spec = root.spec;
+  const metadata = { name: root.name };
+  const document = (inner: Record<string, unknown>) => ({
+    apiVersion: 'policy.sigstore.dev/v1alpha1',
+    kind: 'TrustRoot',
+    metadata,
+    spec: inner,
+  });
+  switch (spec.type) {
+    case 'trustedRootJSON':
+      return parseTrustedRootText(spec.trustedRootJSON, `TrustRoot ${root.name} spec.trustedRootJSON`);
+    case 'sigstoreKeys': {
+      const authority = (ca: (typeof spec.certificateAuthorities)[number]) => ({
+        subject: ca.subject,
+        uri: ca.uri,
+        certChain: base64(ca.certChain),
+      });
+      const log = (entry: (typeof spec.tLogs)[number]) => ({
+        baseURL: entry.baseURL,
+        hashAlgorithm: entry.hashAlgorithm,
+        publicKey: base64(entry.publicKey),
+      });
+      return trustRootFromResource(
+        document({
+          sigstoreKeys: {
+            certificateAuthorities: spec.certificateAuthorities.map(authority),
+            tLogs: spec.tLogs.map(log),
+            ctLogs: spec.ctLogs.map(log),
+            timestampAuthorities: spec.timestampAuthorities.map(authority),
+          },
+        }),
+        root.origin,
+      ).trustedRoot;
+    }
+    default:
+      // remote / repository: the converter refuses TUF with the reason and what to do instead.
+      return trustRootFromResource(document({ [spec.type]: {} }), root.origin).trustedRoot;
+  }
+}
+
+function rekorKeysOf(root: TrustedRoot): RekorKey[] {
+  const keys: RekorKey[] = [];
+  for (const log of root.tlogs) {
+    const raw = log.publicKey?.rawBytes;
+    if (raw === undefined || raw.length === 0) continue;
+    try {
+      keys.push(rekorKey(publicKeyFromSpki(raw, `transparency log ${log.baseUrl} key`)));
+    } catch (error) {
+      // A log key of a type vouch cannot verify with is not one a signature could be checked against.
+      if (!(error instanceof VouchError)) throw error;
+    }
+  }
+  return keys;
+}
