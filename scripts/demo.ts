@@ -3,7 +3,7 @@
  * distribution registry, pushes images, and shows every gate the way a user would run it. It cleans up
  * after itself (registry stopped, temporary files removed) even when a step fails.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '../src/registry/index.js';
 import { runVouch } from '../test/harness/cli.js';
@@ -24,6 +24,28 @@ export interface DemoContext {
     options?: { env?: Record<string, string>; cwd?: string; expectCode?: number },
   ): Promise<number>;
   say(text: string): void;
+}
+
+/** The demo's ClusterImagePolicy: the demo repository must carry a signature by the demo key. */
+function demoPolicy(host: string, publicKeyPem: string): string {
+  const indented = publicKeyPem
+    .trim()
+    .split('\n')
+    .map((line) => `          ${line}`)
+    .join('\n');
+  return `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata:
+  name: demo-signed
+spec:
+  images:
+    - glob: "${host}/demo/**"
+  authorities:
+    - name: demo-key
+      key:
+        data: |
+${indented}
+`;
 }
 
 function section(title: string): void {
@@ -95,6 +117,22 @@ async function main(): Promise<void> {
     await context.vouch(['verify', '--key', `${key}.pub`, `${registry.host}/demo/app:1.1.0`], {
       expectCode: 1,
     });
+
+    section('One policy language: sigstore policy-controller ClusterImagePolicy');
+    const policyFile = join(workDir, 'policy.yaml');
+    const publicKey = await readFile(`${key}.pub`, 'utf8');
+    await writeFile(policyFile, demoPolicy(registry.host, publicKey));
+    context.say(`policy.yaml: every image under ${registry.host}/demo/** must be signed by the demo key`);
+    await context.vouch(['policy', 'lint', policyFile], { expectCode: 0 });
+    await context.vouch(['verify', '--policy', policyFile, `${registry.host}/demo/app:1.0.0`], {
+      expectCode: 0,
+    });
+    await context.vouch(
+      ['policy', 'test', '--policy', policyFile, '--image', `${registry.host}/demo/app:1.1.0`],
+      {
+        expectCode: 1,
+      },
+    );
 
     console.log(`\n${bold(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
   } finally {

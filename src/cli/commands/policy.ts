@@ -173,9 +173,13 @@ async function readResource(path: string): Promise<ResourceContext> {
 }
 
 function describeOutcome(policy: PolicyOutcome): string[] {
-  const lines = [
-    `  policy ${policy.name} (${policy.mode}): ${policy.passed ? 'passed' : (policy.message ?? 'failed')}`,
-  ];
+  // A failed policy's message is its authorities' reasons, which follow on their own lines.
+  const status = policy.passed
+    ? 'passed'
+    : policy.authorities.length
+      ? 'failed'
+      : (policy.message ?? 'failed');
+  const lines = [`  policy ${policy.name} (${policy.mode}): ${status}`];
   for (const authority of policy.authorities) {
     const tlog =
       authority.passed && authority.tlog && authority.tlog.status !== 'verified'
