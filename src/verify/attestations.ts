@@ -1,8 +1,9 @@
 import type { ImageArtefacts, InTotoStatement } from '../signature/index.js';
 import type { KeyAuthority, SignatureAuthority } from './authority.js';
 import { checkBundleWithKey } from './bundle-key.js';
-import { CelConditionError, type CompiledCondition } from './cel.js';
+import type { CompiledCondition } from './cel.js';
 import type { SignatureCheck } from './check.js';
+import { VerifyError } from './errors.js';
 import { contentProblem, registryFailureKind } from './failures.js';
 import { keylessNotWired } from './keyless-dispatch.js';
 import { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
@@ -109,7 +110,7 @@ function applyCondition(check: SignatureCheck, condition: CompiledCondition | un
       ? check.outcome.reason
       : `the condition ${condition.source} is false for this attestation`;
   } catch (error) {
-    if (!(error instanceof CelConditionError)) throw error;
+    if (!(error instanceof VerifyError)) throw error;
     passed = false;
     reason = error.message;
   }

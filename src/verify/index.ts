@@ -24,8 +24,9 @@ export {
   type SignatureSource,
 } from './authority.js';
 export { checkBundleWithKey, type StatementRequirement } from './bundle-key.js';
-export { CelConditionError, type CelErrorCode, type CompiledCondition, compileCondition } from './cel.js';
+export { type CompiledCondition, compileCondition } from './cel.js';
 export { checkLegacyTlog, type SignatureCheck } from './check.js';
+export { VerifyError, type VerifyErrorCode } from './errors.js';
 export { registryFailureKind } from './failures.js';
 export { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
 export { checkLegacySignatureWithKey } from './legacy-key.js';

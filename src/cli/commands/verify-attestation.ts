@@ -1,8 +1,8 @@
 import { resolvePredicateType, SignatureError } from '../../signature/index.js';
 import {
-  CelConditionError,
   type CompiledCondition,
   compileCondition,
+  VerifyError,
   verifyAttestations,
 } from '../../verify/index.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -32,7 +32,7 @@ export async function runVerifyAttestation(
     try {
       condition = compileCondition(options.condition, ['statement']);
     } catch (error) {
-      if (error instanceof CelConditionError) throw new CliError('USAGE', error.message);
+      if (error instanceof VerifyError) throw new CliError('USAGE', error.message);
       throw error;
     }
   }

@@ -2,11 +2,9 @@ export { publicGoodTrustedRoot, stagingTrustedRoot } from './embedded.js';
 export { trustMaterialFor, trustMaterialWithKey } from './material.js';
 export {
   type ParsedCertificate,
+  parseCertificateDer,
   parseCertificatesPem,
   parsePublicKeyPem,
-  pemBlocks,
-  spkiDer,
-  toPem,
 } from './pem.js';
 export { type PrivatePkiOptions, withPrivatePki, withPrivatePkiFiles } from './private-pki.js';
 export {

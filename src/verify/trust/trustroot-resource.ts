@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { KeylessError } from '../keyless/errors.js';
-import { parseCertificatesPem, parsePublicKeyPem, spkiDer } from './pem.js';
+import { VerifyError } from '../errors.js';
+import { parseCertificatesPem, parsePublicKeyPem } from './pem.js';
 import { parseTrustedRoot, parseTrustedRootText, type TrustedRootJson } from './trusted-root.js';
 
 /**
@@ -74,7 +74,7 @@ export function trustRootFromResource(document: unknown, source: string): TrustR
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `TrustRoot ${source} is invalid: ${where}: ${issue?.message ?? 'invalid'}`,
     );
@@ -86,12 +86,12 @@ export function trustRootFromResource(document: unknown, source: string): TrustR
     (field) => spec[field] !== undefined,
   );
   if (given.length !== 1)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `${what}: spec must have exactly one of remote, repository, sigstoreKeys, trustedRootJSON (found ${given.length ? given.join(', ') : 'none'})`,
     );
   if (spec.remote !== undefined || spec.repository !== undefined)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_UNSUPPORTED',
       `${what}: spec.${given[0]} (a TUF repository) is not supported: vouch verifies offline and fetches no TUF metadata; give the keys in spec.sigstoreKeys, or the trusted_root.json in spec.trustedRootJSON`,
     );
@@ -104,7 +104,7 @@ function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): Tru
   const cas = keys.certificateAuthorities ?? [];
   const tsas = keys.timestampAuthorities ?? [];
   if (cas.length === 0 && tsas.length === 0)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `${what}: spec.sigstoreKeys needs at least one of certificateAuthorities, timestampAuthorities`,
     );
@@ -125,7 +125,7 @@ function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): Tru
 function decodePem(value: string, what: string): string {
   const text = Buffer.from(value.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (!text.includes('-----BEGIN '))
-    throw new KeylessError('TRUSTROOT_INVALID', `${what}: not base64 of PEM text`);
+    throw new VerifyError('TRUSTROOT_INVALID', `${what}: not base64 of PEM text`);
   return text;
 }
 
@@ -139,7 +139,7 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
     // sigstore-js wants the TSA's signing certificate first, then its CAs.
     const leaves = certificates.filter((parsed) => !parsed.certificate.isCA);
     if (leaves.length > 1)
-      throw new KeylessError('TRUSTROOT_INVALID', `${what}: certChain holds more than one TSA certificate`);
+      throw new VerifyError('TRUSTROOT_INVALID', `${what}: certChain holds more than one TSA certificate`);
     ordered = [...leaves, ...certificates.filter((parsed) => parsed.certificate.isCA)];
   }
   return {
@@ -155,8 +155,10 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
 const EPOCH = '1970-01-01T00:00:00Z';
 
 function toLog(entry: z.infer<typeof log>, what: string) {
-  const key = parsePublicKeyPem(decodePem(entry.publicKey, `${what} publicKey`), `${what} publicKey`);
-  const der = spkiDer(key);
+  const { key, spki: der } = parsePublicKeyPem(
+    decodePem(entry.publicKey, `${what} publicKey`),
+    `${what} publicKey`,
+  );
   const keyId = createHash('sha256').update(der).digest('base64');
   return {
     baseUrl: entry.baseURL,
@@ -175,7 +177,7 @@ function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | '
   if (normalised === 'sha256' || normalised === 'sha2256') return 'SHA2_256';
   if (normalised === 'sha384' || normalised === 'sha2384') return 'SHA2_384';
   if (normalised === 'sha512' || normalised === 'sha2512') return 'SHA2_512';
-  throw new KeylessError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
+  throw new VerifyError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
 }
 
 function keyDetails(
@@ -196,7 +198,7 @@ function keyDetails(
     if (curve === 'secp384r1') return 'PKIX_ECDSA_P384_SHA_384';
     if (curve === 'secp521r1') return 'PKIX_ECDSA_P521_SHA_512';
   }
-  throw new KeylessError('TRUSTROOT_INVALID', `${what}: unsupported public key type ${type ?? 'unknown'}`);
+  throw new VerifyError('TRUSTROOT_INVALID', `${what}: unsupported public key type ${type ?? 'unknown'}`);
 }
 
 /** Reads a YAML or JSON file holding one or more TrustRoot documents. */
@@ -205,7 +207,7 @@ export async function loadTrustRootResourceFile(path: string): Promise<TrustRoot
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new KeylessError('FILE_UNREADABLE', `cannot read TrustRoot ${path}: ${(cause as Error).message}`, {
+    throw new VerifyError('FILE_UNREADABLE', `cannot read TrustRoot ${path}: ${(cause as Error).message}`, {
       cause,
     });
   }
@@ -218,7 +220,7 @@ export function parseTrustRootResources(text: string, source: string): TrustRoot
   const results: TrustRootResource[] = [];
   for (const [index, document] of documents.entries()) {
     if (document.errors.length > 0)
-      throw new KeylessError(
+      throw new VerifyError(
         'TRUSTROOT_INVALID',
         `${source}: document ${index + 1} is not valid YAML: ${document.errors[0]?.message ?? ''}`,
       );
@@ -226,6 +228,6 @@ export function parseTrustRootResources(text: string, source: string): TrustRoot
     if (value === null || value === undefined) continue;
     results.push(trustRootFromResource(value, `${source} document ${index + 1}`));
   }
-  if (results.length === 0) throw new KeylessError('TRUSTROOT_INVALID', `${source} holds no TrustRoot`);
+  if (results.length === 0) throw new VerifyError('TRUSTROOT_INVALID', `${source} holds no TrustRoot`);
   return results;
 }
