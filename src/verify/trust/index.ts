@@ -1,4 +1,5 @@
 export { publicGoodTrustedRoot, stagingTrustedRoot } from './embedded.js';
+export { logFromKey, withRekorKeys } from './log-keys.js';
 export { trustMaterialFor, trustMaterialWithKey } from './material.js';
 export {
   type ParsedCertificate,

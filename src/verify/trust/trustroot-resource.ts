@@ -1,9 +1,9 @@
-import { createHash, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { VerifyError } from '../errors.js';
+import { logFromKey } from './log-keys.js';
 import { parseCertificatesPem, parsePublicKeyPem } from './pem.js';
 import { parseTrustedRoot, parseTrustedRootText, type TrustedRootJson } from './trusted-root.js';
 
@@ -155,21 +155,8 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
 const EPOCH = '1970-01-01T00:00:00Z';
 
 function toLog(entry: z.infer<typeof log>, what: string) {
-  const { key, spki: der } = parsePublicKeyPem(
-    decodePem(entry.publicKey, `${what} publicKey`),
-    `${what} publicKey`,
-  );
-  const keyId = createHash('sha256').update(der).digest('base64');
-  return {
-    baseUrl: entry.baseURL,
-    hashAlgorithm: hashAlgorithm(entry.hashAlgorithm, what),
-    publicKey: {
-      rawBytes: der.toString('base64'),
-      keyDetails: keyDetails(key, what),
-      validFor: { start: EPOCH },
-    },
-    logId: { keyId },
-  };
+  const key = parsePublicKeyPem(decodePem(entry.publicKey, `${what} publicKey`), `${what} publicKey`);
+  return logFromKey(key, entry.baseURL, hashAlgorithm(entry.hashAlgorithm, what));
 }
 
 function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | 'SHA2_512' {
@@ -178,27 +165,6 @@ function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | '
   if (normalised === 'sha384' || normalised === 'sha2384') return 'SHA2_384';
   if (normalised === 'sha512' || normalised === 'sha2512') return 'SHA2_512';
   throw new VerifyError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
-}
-
-function keyDetails(
-  key: KeyObject,
-  what: string,
-):
-  | 'PKIX_ECDSA_P256_SHA_256'
-  | 'PKIX_ECDSA_P384_SHA_384'
-  | 'PKIX_ECDSA_P521_SHA_512'
-  | 'PKIX_ED25519'
-  | 'PKIX_RSA_PKCS1V5' {
-  const type = key.asymmetricKeyType;
-  if (type === 'ed25519') return 'PKIX_ED25519';
-  if (type === 'rsa') return 'PKIX_RSA_PKCS1V5';
-  if (type === 'ec') {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'prime256v1') return 'PKIX_ECDSA_P256_SHA_256';
-    if (curve === 'secp384r1') return 'PKIX_ECDSA_P384_SHA_384';
-    if (curve === 'secp521r1') return 'PKIX_ECDSA_P521_SHA_512';
-  }
-  throw new VerifyError('TRUSTROOT_INVALID', `${what}: unsupported public key type ${type ?? 'unknown'}`);
 }
 
 /** Reads a YAML or JSON file holding one or more TrustRoot documents. */
