@@ -41,7 +41,8 @@ const COMMANDS: readonly CommandModule[] = [
 function version(): string {
   for (const relative of ['../../package.json', '../../../package.json']) {
     try {
-      return (JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { version: string }).version;
+      return (JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { version: string })
+        .version;
     } catch {
       // not at this depth
     }

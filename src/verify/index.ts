@@ -70,8 +70,10 @@ export {
 } from './tlog/rekor-set.js';
 export {
   loadTrustedRootFile,
+  loadTrustedRootOrResourceFile,
   loadTrustRootResourceFile,
   parseTrustedRoot,
+  parseTrustedRootOrResource,
   parseTrustRootResources,
   publicGoodTrustedRoot,
   stagingTrustedRoot,

@@ -95,7 +95,9 @@ export function summarize(input: {
 }
 
 /** `a@example.com (issuer https://…)`: every SAN the certificate holds, and its OIDC issuer. */
-export function describeIdentity(identity: CertificateIdentity | undefined): string {
+export function describeIdentity(
+  identity: Pick<CertificateIdentity, 'subjects' | 'issuer'> | undefined,
+): string {
   if (!identity) return 'a certificate';
   return `${identity.subjects.join(', ') || '(no subject)'} (issuer ${identity.issuer ?? 'none'})`;
 }

@@ -9,7 +9,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { createClient, parseImages, timeoutMs } from '../global-options.js';
 import { checkImages, loadAuthority, report, type VerifyOptions } from './verify.js';
 
-export interface VerifyAttestationOptions extends Omit<VerifyOptions, 'annotation'> {
+export interface VerifyAttestationOptions extends Omit<VerifyOptions, 'annotation' | 'annotations'> {
   type: string;
   condition?: string;
 }
@@ -36,7 +36,7 @@ export async function runVerifyAttestation(
       throw error;
     }
   }
-  const authority = await loadAuthority(options, '--key');
+  const authority = await loadAuthority(options);
   const client = await createClient(options);
   try {
     const results = await checkImages(

@@ -1,30 +1,23 @@
 import { describeError } from '../../errors.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
 import { type RegistryClient, RegistryError } from '../../registry/index.js';
-import { ImageArtefacts, type PublicKey, parsePublicKey, SignatureError } from '../../signature/index.js';
+import { ImageArtefacts } from '../../signature/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 // Specific modules rather than verify/index.js: the CEL engine behind verify-attestation costs
 // hundreds of milliseconds to load, which `vouch verify` should not pay.
-import {
-  type KeyAuthority,
-  keyAuthority,
-  type RekorKey,
-  rekorKey,
-  type SignatureSource,
-} from '../../verify/authority.js';
+import type { SignatureAuthority, SignatureSource } from '../../verify/authority.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
-import { CliError, ExitCode } from '../errors.js';
+import { describeIdentity } from '../../verify/summary.js';
+import { ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
-import { parseAnnotations, parseSignatureRepository, readKeyFile } from './sign.js';
+import { authorityFromFlags, type VerificationFlags } from '../verification-flags.js';
+import { parseSignatureRepository } from './sign.js';
 
-export interface VerifyOptions extends GlobalOptions {
-  key: string;
-  annotation?: string[];
-  rekorKey?: string[];
+export interface VerifyOptions extends GlobalOptions, VerificationFlags {
   signatureRepository?: string;
   output: OutputFormat;
 }
@@ -35,7 +28,7 @@ const IMAGE_CONCURRENCY = 16;
 /** `vouch verify`: each image resolved once, its signatures checked against the key. */
 export async function runVerify(images: string[], options: VerifyOptions): Promise<ExitCode> {
   const refs = parseImages(images);
-  const authority = await loadAuthority(options, '--key');
+  const authority = await loadAuthority(options);
   const client = await createClient(options);
   try {
     const results = await checkImages(
@@ -53,34 +46,22 @@ export async function runVerify(images: string[], options: VerifyOptions): Promi
   }
 }
 
-/** The key authority the flags describe; unreadable, empty or non-key files are usage errors. */
+/**
+ * The authority the verification flags describe (see `verification-flags.ts`), with the signature
+ * repository; the warnings for checks the flags turned off go to stderr before anything is verified.
+ */
 export async function loadAuthority(
-  options: Pick<VerifyOptions, 'key' | 'annotation' | 'rekorKey' | 'signatureRepository'>,
-  name: string,
-): Promise<KeyAuthority> {
-  const key = await loadPublicKeyFile(options.key, 'public key');
-  const rekorKeys: RekorKey[] = [];
-  for (const path of options.rekorKey ?? [])
-    rekorKeys.push(rekorKey(await loadPublicKeyFile(path, 'Rekor public key')));
-  const annotations = parseAnnotations(options.annotation);
+  options: VerificationFlags & Pick<VerifyOptions, 'signatureRepository'>,
+): Promise<SignatureAuthority> {
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
-  return keyAuthority({
-    name,
-    keys: [key],
-    ...(rekorKeys.length && { rekorKeys }),
-    ...(Object.keys(annotations).length && { annotations }),
+  const { authority, warnings } = await authorityFromFlags(options, {
     ...(signatureRepository && { source: { signatureRepository } }),
   });
-}
-
-export async function loadPublicKeyFile(path: string, what: string): Promise<PublicKey> {
-  const text = await readKeyFile(path, what);
-  try {
-    return parsePublicKey(text, `${what} file ${path}`);
-  } catch (error) {
-    if (error instanceof SignatureError) throw new CliError('INPUT', error.message, { cause: error });
-    throw error;
-  }
+  await printLines(
+    warnings.map((warning) => `vouch: warning: ${warning}`),
+    process.stderr,
+  );
+  return authority;
 }
 
 export interface ImageResult {
@@ -133,7 +114,7 @@ export async function report(
   results: readonly ImageResult[],
   output: OutputFormat,
   noun: 'signature' | 'attestation',
-  authority: KeyAuthority,
+  authority: SignatureAuthority,
 ): Promise<void> {
   const failures = results.filter((result) => !result.outcome?.passed).map(failureLine);
   if (output === 'json') {
@@ -146,8 +127,10 @@ export async function report(
           verified: s.verified,
           reason: s.reason,
           format: s.format,
+          ...(s.identity && { identity: s.identity }),
         })),
         tlog: result.outcome?.tlog ?? null,
+        ...(result.outcome?.warnings && { warnings: result.outcome.warnings }),
       })),
     );
     await printLines(failures, process.stderr);
@@ -159,7 +142,10 @@ export async function report(
     ),
   );
   // The key alone vouched: say so, rather than skip the transparency log silently (policy-controller does).
-  if (results.some((result) => result.outcome?.passed && result.outcome.tlog?.status !== 'verified'))
+  if (
+    authority.type === 'key' &&
+    results.some((result) => result.outcome?.passed && result.outcome.tlog?.status !== 'verified')
+  )
     await printLines(
       [
         `vouch: no transparency log was checked (the key alone vouches); give --rekor-key to require a Rekor entry`,
@@ -168,9 +154,13 @@ export async function report(
     );
 }
 
-function successLine(result: ImageResult, noun: string, authority: KeyAuthority): string {
-  const verified = result.outcome?.signatures.filter((s) => s.verified).length ?? 0;
-  return `✔ ${result.reference} verified (${verified} ${noun}(s), key ${authority.keys.map((k) => k.fingerprint).join(', ')})`;
+function successLine(result: ImageResult, noun: string, authority: SignatureAuthority): string {
+  const verified = result.outcome?.signatures.filter((s) => s.verified) ?? [];
+  const signer =
+    authority.type === 'key'
+      ? `key ${authority.keys.map((k) => k.fingerprint).join(', ')}`
+      : `signed by ${[...new Set(verified.map((s) => describeIdentity(s.identity)))].join('; ')}`;
+  return `✔ ${result.reference} verified (${verified.length} ${noun}(s), ${signer})`;
 }
 
 function failureLine(result: ImageResult): string {

@@ -58,6 +58,8 @@ export function parsePemBlocks(text: string, what: string): PemBlock[] {
 
 /** Exactly one PEM block holding a key, or a SignatureError INVALID_KEY that says what is wrong. */
 export function parseSinglePem(text: string, what: string): PemBlock {
+  // A file with no PEM at all is most likely the wrong file: say that, not where its text is.
+  if (!text.includes('-----BEGIN ')) throw new SignatureError('INVALID_KEY', `${what} holds no PEM block`);
   let blocks: PemBlock[];
   try {
     blocks = parsePemBlocks(text, what);

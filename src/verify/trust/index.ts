@@ -17,7 +17,9 @@ export {
   type TrustedRootJson,
 } from './trusted-root.js';
 export {
+  loadTrustedRootOrResourceFile,
   loadTrustRootResourceFile,
+  parseTrustedRootOrResource,
   parseTrustRootResources,
   type TrustRootResource,
   trustRootFromResource,

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { CertificateAuthority } from '@sigstore/protobuf-specs';
 import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
 import { type ParsedCertificate, parseCertificatesPem } from './pem.js';
 
 /**
@@ -70,16 +70,8 @@ export async function withPrivatePkiFiles(
   base: TrustedRoot,
   files: { roots?: string; intermediates?: string; chain?: string },
 ): Promise<TrustedRoot> {
-  const read = async (path: string | undefined, flag: string) => {
-    if (path === undefined) return undefined;
-    try {
-      return await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new VerifyError('FILE_UNREADABLE', `cannot read ${flag} ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-  };
+  const read = (path: string | undefined, flag: string) =>
+    path === undefined ? undefined : readTrustFile(path, flag);
   const options: PrivatePkiOptions = {};
   const roots = await read(files.roots, '--ca-roots');
   const intermediates = await read(files.intermediates, '--ca-intermediates');

@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { z } from 'zod';
 import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
 import { parseCertificateDer } from './pem.js';
 
 export type { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -167,17 +167,5 @@ export function parseTrustedRootText(text: string, source: string): TrustedRoot 
 
 /** `--trusted-root FILE`. */
 export async function loadTrustedRootFile(path: string): Promise<TrustedRoot> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new VerifyError(
-      'FILE_UNREADABLE',
-      `cannot read trusted root ${path}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  return parseTrustedRootText(text, path);
+  return parseTrustedRootText(await readTrustFile(path, 'trusted root'), path);
 }

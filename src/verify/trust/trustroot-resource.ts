@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
 import { logFromKey } from './log-keys.js';
 import { parseCertificatesPem, parsePublicKeyPem } from './pem.js';
 import { parseTrustedRoot, parseTrustedRootText, type TrustedRootJson } from './trusted-root.js';
@@ -169,15 +169,7 @@ function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | '
 
 /** Reads a YAML or JSON file holding one or more TrustRoot documents. */
 export async function loadTrustRootResourceFile(path: string): Promise<TrustRootResource[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new VerifyError('FILE_UNREADABLE', `cannot read TrustRoot ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  return parseTrustRootResources(text, path);
+  return parseTrustRootResources(await readTrustFile(path, 'TrustRoot'), path);
 }
 
 /** Every TrustRoot in a YAML stream (documents of other kinds are an error: this is a TrustRoot file). */
@@ -196,4 +188,30 @@ export function parseTrustRootResources(text: string, source: string): TrustRoot
   }
   if (results.length === 0) throw new VerifyError('TRUSTROOT_INVALID', `${source} holds no TrustRoot`);
   return results;
+}
+
+/**
+ * A `--trusted-root` file: a Sigstore trusted_root.json (a JSON object with a `mediaType`), or a
+ * policy-controller TrustRoot resource (YAML or JSON) holding exactly one TrustRoot.
+ */
+export function parseTrustedRootOrResource(text: string, source: string): TrustedRoot {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined; // YAML, read below
+  }
+  if (typeof json === 'object' && json !== null && 'mediaType' in json) return parseTrustedRoot(json, source);
+  const resources = parseTrustRootResources(text, source);
+  if (resources.length !== 1)
+    throw new VerifyError(
+      'TRUSTROOT_INVALID',
+      `${source} holds ${resources.length} TrustRoot resources (${resources.map((r) => r.name).join(', ')}); give a file with one`,
+    );
+  return (resources[0] as TrustRootResource).trustedRoot;
+}
+
+/** Reads `--trusted-root FILE` (see `parseTrustedRootOrResource`). */
+export async function loadTrustedRootOrResourceFile(path: string): Promise<TrustedRoot> {
+  return parseTrustedRootOrResource(await readTrustFile(path, 'trusted root'), path);
 }
