@@ -4,6 +4,7 @@
  * after itself (registry stopped, temporary files removed) even when a step fails.
  */
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RegistryClient } from '../src/registry/index.js';
 import { runVouch } from '../test/harness/cli.js';
 import { buildImage, buildIndex, pushArtifact } from '../test/harness/images.js';
@@ -75,6 +76,25 @@ async function main(): Promise<void> {
       expectCode: 0,
     });
     await context.vouch(['resolve', `${registry.host}/demo/app:2.0.0`], { expectCode: 1 });
+
+    section('Sign and verify, byte-compatible with cosign');
+    const env = { VOUCH_PASSWORD: 'demo-password' };
+    const key = join(workDir, 'cosign');
+    await context.vouch(['generate-key-pair', '--output-key-prefix', key], { env, expectCode: 0 });
+    await context.vouch(
+      ['sign', '--key', `${key}.key`, '-a', 'env=prod', `${registry.host}/demo/app:1.0.0`],
+      {
+        env,
+        expectCode: 0,
+      },
+    );
+    await context.vouch(['verify', '--key', `${key}.pub`, `${registry.host}/demo/app:1.0.0`], {
+      expectCode: 0,
+    });
+    context.say('\nThe multi-platform 1.1.0 was never signed, so it does not verify:');
+    await context.vouch(['verify', '--key', `${key}.pub`, `${registry.host}/demo/app:1.1.0`], {
+      expectCode: 1,
+    });
 
     console.log(`\n${bold(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
   } finally {

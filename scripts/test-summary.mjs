@@ -11,7 +11,8 @@ try {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   passed = report.numPassedTests ?? 0;
   const brokenFiles = (report.testResults ?? []).filter(
-    (result) => result.status === 'failed' && (result.assertionResults ?? []).every((test) => test.status !== 'failed'),
+    (result) =>
+      result.status === 'failed' && (result.assertionResults ?? []).every((test) => test.status !== 'failed'),
   ).length;
   failed = (report.numFailedTests ?? 0) + brokenFiles;
 } catch {

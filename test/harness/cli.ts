@@ -24,8 +24,9 @@ export interface CliResult {
 
 /**
  * Runs the real `bin/vouch` (the compiled CLI in dist/, which `npm test` builds first) and collects its
- * exit code and output. `HOME` points at an empty directory unless given, so that no developer's
- * docker config leaks into a test.
+ * exit code and output. Variables that would change what a test sees (a developer's docker config,
+ * passwords, `COSIGN_REPOSITORY`, `VOUCH_POLICY`) are cleared; `env` adds or overrides, and a variable
+ * set to `undefined` there is removed.
  */
 export function runVouch(
   args: readonly string[],
@@ -37,9 +38,20 @@ export function runVouch(
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      DOCKER_CONFIG: '/nonexistent-vouch-test',
+      NO_COLOR: '1',
+      VOUCH_PASSWORD: undefined,
+      COSIGN_PASSWORD: undefined,
+      COSIGN_REPOSITORY: undefined,
+      VOUCH_POLICY: undefined,
+      ...options.env,
+    };
+    for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
     const child = spawn(process.execPath, [VOUCH_BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, DOCKER_CONFIG: '/nonexistent-vouch-test', ...options.env },
+      env: env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 60_000,
     });

@@ -24,4 +24,5 @@ export {
   TEST_USER,
   type TestRegistry,
 } from './registry.js';
+export { seedTags } from './seed.js';
 export { type AccessRule, authenticatedOnly, startTokenServer, type TokenServer } from './token-server.js';

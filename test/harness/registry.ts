@@ -12,6 +12,10 @@ export interface TestRegistry {
   host: string;
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The registry itself, bypassing the tag-paging front when there is one. */
+  upstreamUrl: string;
+  /** Tag-list pages the paging front has served (0 without `pageTags`). */
+  tagPagesServed(): number;
   auth: RegistryAuth;
   /** The user that may push and pull (basic and token flavours). */
   username: string;
@@ -105,6 +109,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     return {
       host,
       url: `http://${host}`,
+      upstreamUrl: url,
+      tagPagesServed: () => pager?.pagesServed() ?? 0,
       auth,
       username: TEST_USER,
       password: TEST_PASSWORD,

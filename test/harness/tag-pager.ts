@@ -9,7 +9,8 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 export async function startTagPager(
   upstreamPort: number,
   pageSize: number,
-): Promise<{ port: number; stop(): Promise<void> }> {
+): Promise<{ port: number; pagesServed(): number; stop(): Promise<void> }> {
+  let pages = 0;
   const server: Server = createServer((incoming, outgoing) => {
     const url = new URL(incoming.url ?? '/', 'http://pager');
     const tagsList = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
@@ -44,6 +45,7 @@ export async function startTagPager(
           if (start >= 0 && start + n < all.length) {
             headers.link = `</v2/${tagsList[1]}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1] as string)}>; rel="next"`;
           }
+          pages++;
           outgoing.writeHead(200, headers).end(JSON.stringify({ name: body.name, tags: page }));
         });
       },
@@ -56,6 +58,7 @@ export async function startTagPager(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
+    pagesServed: () => pages,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

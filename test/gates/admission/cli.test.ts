@@ -3,40 +3,17 @@
  * build in dist/: run `npm run build` first; `npm test` does). Only what happens before the policy
  * engine is needed is exercised here: usage errors, input errors, certificates.
  */
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../harness/index.js';
+import { type CliResult, runVouch, tempDir } from '../../harness/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const BIN = join(ROOT, 'bin', 'vouch');
 
-function vouch(
-  args: string[],
-  stdin = '',
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      // VOUCH_POLICY from the caller's environment must not change what a test sees.
-      env: { ...process.env, NO_COLOR: '1', VOUCH_POLICY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function vouch(args: string[], stdin = '', env: Record<string, string> = {}): Promise<CliResult> {
+  return runVouch(args, { input: stdin, env, cwd: ROOT });
 }
 
 describe('vouch webhook certs', () => {

@@ -1,27 +1,23 @@
 /** `vouch update` as a user runs it: the built CLI (`npm run build` first), real git, real registry. */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../src/registry/index.js';
-import { buildImage, pushArtifact, startRegistry, type TestRegistry, tempDir } from '../../harness/index.js';
+import {
+  buildImage,
+  type CliResult,
+  pushArtifact,
+  runVouch,
+  startRegistry,
+  type TestRegistry,
+  tempDir,
+  VOUCH_BIN,
+} from '../../harness/index.js';
 import { createRepos, git } from './helpers.js';
 
-const VOUCH = fileURLToPath(new URL('../../../bin/vouch', import.meta.url));
-
-function vouch(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [VOUCH, ...args],
-      { cwd, env: { ...process.env, DOCKER_CONFIG: cwd } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function vouch(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runVouch(args, { cwd, env: { DOCKER_CONFIG: cwd } });
 }
 
 let registry: TestRegistry;
@@ -164,7 +160,7 @@ describe('vouch update (CLI)', () => {
     const repos = await createRepos({ 'a.yaml': 'image: plain:1\n' });
     const child = spawn(
       process.execPath,
-      [VOUCH, 'update', '--key', 'k.pub', '--watch', '--interval', '1s'],
+      [VOUCH_BIN, 'update', '--key', 'k.pub', '--watch', '--interval', '1s'],
       {
         cwd: repos.work,
         env: { ...process.env, DOCKER_CONFIG: repos.work },

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitRepository } from '../../../src/gates/promote/git.js';
@@ -6,15 +5,8 @@ import { DEFAULT_MESSAGE_TEMPLATE, MessageTemplate } from '../../../src/gates/pr
 import { runUpdate } from '../../../src/gates/promote/update.js';
 import { RegistryClient, type Repository } from '../../../src/registry/index.js';
 import { mapConcurrent } from '../../../src/util/semaphore.js';
-import {
-  buildImage,
-  type FakeRegistry,
-  pushArtifact,
-  startRegistry,
-  type TestRegistry,
-} from '../../harness/index.js';
+import { buildImage, pushArtifact, seedTags, startRegistry, type TestRegistry } from '../../harness/index.js';
 import { createRepos, git, StandInChecker } from './helpers.js';
-import { startPagingProxy } from './paging-proxy.js';
 
 const TAG_COUNT = 2500;
 const PAGE_SIZE = 100;
@@ -23,33 +15,9 @@ let registry: TestRegistry;
 let pusher: RegistryClient;
 let repo: Repository;
 let digest: string;
-let proxy: FakeRegistry & { tagPages: number };
-
-/**
- * The registry accepts tag PUTs at 6–8 ms each whatever the concurrency (about 15 s for 2,500 on the
- * test machine), so the test pushes the first tags through the API and then seeds the others as the
- * registry itself stores a tag — a copy of the tag's link files in its storage directory (well under a
- * second). Listing and paging are then entirely the real registry's.
- */
-async function seedTags(
-  storageDir: string,
-  repository: string,
-  digest: string,
-  tags: readonly string[],
-): Promise<void> {
-  const tagsDir = join(storageDir, 'docker/registry/v2/repositories', repository, '_manifests/tags');
-  const hex = digest.slice('sha256:'.length);
-  await mapConcurrent(tags, 32, async (tag) => {
-    const index = join(tagsDir, tag, 'index/sha256', hex);
-    await mkdir(index, { recursive: true });
-    await mkdir(join(tagsDir, tag, 'current'), { recursive: true });
-    await writeFile(join(index, 'link'), digest);
-    await writeFile(join(tagsDir, tag, 'current/link'), digest);
-  });
-}
 
 beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({ pageTags: PAGE_SIZE });
   pusher = new RegistryClient();
   repo = { registry: registry.host, repository: 'acme/busy' };
   const image = buildImage({ seed: 'busy' });
@@ -61,20 +29,19 @@ beforeAll(async () => {
   await mapConcurrent(viaApi, 16, (tag) => pusher.putManifest(repo, tag, image.manifest, image.mediaType));
   console.info(`pushed ${viaApi.length} tags through the registry API in ${Date.now() - started} ms`);
   started = Date.now();
+  // The registry takes tag PUTs at 6–8 ms each: push a few through the API, seed the rest in its storage.
   await seedTags(registry.storageDir, repo.repository, digest, tags.slice(20));
   console.info(`seeded ${TAG_COUNT - 20} more tags in the registry's storage in ${Date.now() - started} ms`);
-  proxy = await startPagingProxy(registry.url);
 }, 60_000);
 
 afterAll(async () => {
-  await proxy?.stop();
   await pusher?.close();
   await registry?.stop();
 });
 
 describe('a repository with 2,500 tags', () => {
   it('is all there, and distribution 2.8 answers it in one piece whatever `n` says', async () => {
-    const answer = await fetch(`${registry.url}/v2/acme/busy/tags/list?n=${PAGE_SIZE}`);
+    const answer = await fetch(`${registry.upstreamUrl}/v2/acme/busy/tags/list?n=${PAGE_SIZE}`);
     expect(answer.headers.get('link')).toBeNull();
     expect(((await answer.json()) as { tags: string[] }).tags).toHaveLength(TAG_COUNT + 4);
   });
@@ -84,7 +51,7 @@ describe('a repository with 2,500 tags', () => {
       'deploy/images.yaml': `apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageRepository
 metadata: { name: busy, namespace: flux-system }
-spec: { image: ${proxy.host}/acme/busy, interval: 5m }
+spec: { image: ${registry.host}/acme/busy, interval: 5m }
 ---
 apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImagePolicy
@@ -93,7 +60,7 @@ spec:
   imageRepositoryRef: { name: busy }
   policy: { semver: { range: ">=1.0.0" } }
 `,
-      'deploy/app.yaml': `image: ${proxy.host}/acme/busy:1.0.0 # {"$imagepolicy": "flux-system:busy"}\n`,
+      'deploy/app.yaml': `image: ${registry.host}/acme/busy:1.0.0 # {"$imagepolicy": "flux-system:busy"}\n`,
     });
     const listing = new RegistryClient();
     const verifying = new RegistryClient();
@@ -126,13 +93,13 @@ spec:
       expect(policy?.rejected).toHaveLength(99);
       expect(policy?.rejected[0]).toMatchObject({ tag: '1.0.2499', reason: 'unsigned' });
       expect(await git(repos.work, 'show', 'HEAD:deploy/app.yaml')).toBe(
-        `image: ${proxy.host}/acme/busy:1.0.2400@${digest} # {"$imagepolicy": "flux-system:busy"}`,
+        `image: ${registry.host}/acme/busy:1.0.2400@${digest} # {"$imagepolicy": "flux-system:busy"}`,
       );
 
       // Requests: the tag pages, one manifest GET to prove the winner pullable, and what the checker
       // made (one HEAD per candidate it saw) — within "tag pages + 4 per examined candidate".
       const pages = Math.ceil(listed / PAGE_SIZE);
-      expect(proxy.tagPages).toBe(pages);
+      expect(registry.tagPagesServed()).toBe(pages);
       expect(listing.stats.snapshot()).toEqual({
         total: pages + 1,
         byKind: { 'tags-list': pages, 'manifest-get': 1 },
