@@ -9,27 +9,18 @@
 import { type Command, Option } from 'commander';
 import type { PublicKey } from '../signature/index.js';
 import type { SignatureAuthority, SignatureSource } from '../verify/authority.js';
+import type { KeylessFlags } from '../verify/keyless/policy.js';
 import type { TrustedRoot } from '../verify/trust/trusted-root.js';
 import { CliError } from './errors.js';
 
-export interface VerificationFlags {
+/** The parsed flags, by commander's attribute names (the keyless ones are cosign's, see `KeylessFlags`). */
+export interface VerificationFlags extends KeylessFlags {
   key?: string;
   /** `-a/--annotations key=value`. */
   annotations?: string[];
   /** `--annotation`: vouch's phase-1 spelling of `--annotations`, still read. */
   annotation?: string[];
   rekorKey?: string[];
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  certificateGithubWorkflowTrigger?: string;
-  certificateGithubWorkflowSha?: string;
-  certificateGithubWorkflowName?: string;
-  certificateGithubWorkflowRepository?: string;
-  certificateGithubWorkflowRef?: string;
-  insecureIgnoreSct?: boolean;
-  insecureIgnoreTlog?: boolean;
   trustedRoot?: string;
   caRoots?: string;
   caIntermediates?: string;

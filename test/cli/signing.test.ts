@@ -11,8 +11,8 @@ import {
   type TestRegistry,
   tempDir,
 } from '../harness/index.js';
-import { FIXTURES, fixtureDescriptor, readCase } from '../signature/cosign-fixtures.js';
-import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
+import { FIXTURES } from '../signature/cosign-fixtures.js';
+import { placeFixture } from '../signature/helpers.js';
 import { vouch, vouchOnTerminal } from './run.js';
 
 const PASSWORD = { VOUCH_PASSWORD: 'correct password' };
@@ -303,18 +303,8 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
   });
 
   it('a real cosign signature with a Rekor bundle: verified with --rekor-key, the SET checked', async () => {
-    const fixture = readCase('dir-img-cosign-key-rekor-valid');
     const repository = 'cosign/real';
-    const digest = await placeManifest(registry.storageDir, repository, 'v1', fixture.manifest as Buffer);
-    await pushLegacyManifest(
-      client,
-      { registry: registry.host, repository },
-      digest,
-      fixture.signatures.map((signature) => ({
-        blob: signature.payload,
-        descriptor: fixtureDescriptor(signature),
-      })),
-    );
+    await placeFixture(registry, client, 'dir-img-cosign-key-rekor-valid', repository, 'v1');
     const ref = `${registry.host}/${repository}:v1`;
     const signer = join(FIXTURES, 'cosign2.pub');
     const rekor = join(FIXTURES, 'rekor.pub');

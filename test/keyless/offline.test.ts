@@ -28,8 +28,8 @@ import {
   type TestRegistry,
   tempDir,
 } from '../harness/index.js';
-import { FIXTURES, fixtureDescriptor, readCase } from '../signature/cosign-fixtures.js';
-import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
+import { FIXTURES } from '../signature/cosign-fixtures.js';
+import { placeFixture } from '../signature/helpers.js';
 import { createTestSigstore } from '../sigstore/index.js';
 import { sigstoreSigner } from '../sigstore/signer.js';
 import { blockNetwork } from './no-network.js';
@@ -175,18 +175,8 @@ describe('vouch verify, keyless, from a loopback registry in a process where eve
 
   /** Places a real-cosign fixture (manifest and `.sig`) in the registry; returns its reference. */
   async function place(name: string): Promise<string> {
-    const fixture = readCase(name);
     const repository = `fixtures/${name}`;
-    const digest = await placeManifest(registry.storageDir, repository, 'latest', fixture.manifest as Buffer);
-    await pushLegacyManifest(
-      client,
-      { registry: registry.host, repository },
-      digest,
-      fixture.signatures.map((signature) => ({
-        blob: signature.payload,
-        descriptor: fixtureDescriptor(signature),
-      })),
-    );
+    await placeFixture(registry, client, name, repository);
     return `${registry.host}/${repository}:latest`;
   }
 

@@ -16,7 +16,7 @@ import {
 } from '../../src/verify/index.js';
 import { startRegistry, type TestRegistry } from '../harness/index.js';
 import { fixtureDescriptor, fixtureText, readCase } from '../signature/cosign-fixtures.js';
-import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
+import { placeFixture, pushLegacyManifest } from '../signature/helpers.js';
 
 /**
  * The real-cosign fixtures replayed through a real registry: the signed manifest is placed in the
@@ -40,22 +40,11 @@ describe('real cosign fixtures through a real registry', () => {
   });
 
   async function replay(name: string, authority: SignatureAuthority = keyAuthority({ keys: [cosignPub] })) {
-    const fixture = readCase(name);
     const repository = `fixtures/${name}`;
     const repo = { registry: registry.host, repository };
-    if (!fixture.manifest) throw new Error(`${name} has no manifest`);
-    const placed = await placeManifest(registry.storageDir, repository, 'latest', fixture.manifest);
+    const placed = await placeFixture(registry, client, name, repository);
     const { digest } = await client.resolve(parseReference(`${registry.host}/${repository}:latest`));
     expect(digest).toBe(placed);
-    await pushLegacyManifest(
-      client,
-      repo,
-      digest,
-      fixture.signatures.map((signature) => ({
-        blob: signature.payload,
-        descriptor: fixtureDescriptor(signature),
-      })),
-    );
     client.stats.reset();
     const outcome = await verifySignatures(new ImageArtefacts(client, { ...repo, digest }), authority);
     return { outcome, digest };
