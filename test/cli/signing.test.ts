@@ -173,6 +173,10 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
     expect(mismatch.code).toBe(1);
     expect(mismatch.stdout).toContain('annotation mismatch: wanted env=dev (signed env=prod)');
     expect((await vouch(['verify', '--key', pub, '-a', 'novalue', ref])).code).toBe(2);
+    // cosign's long name, and vouch's earlier spelling, mean the same.
+    const both = ['--annotations', 'env=prod', '--annotation', 'run=7'];
+    expect((await vouch(['verify', '--key', pub, ...both, ref])).code).toBe(0);
+    expect((await vouch(['verify', '--key', pub, '--annotations', 'run=8', ref])).code).toBe(1);
   });
 
   it('the signature repository: --signature-repository and COSIGN_REPOSITORY', async () => {
