@@ -184,8 +184,9 @@ export async function authorityFromFlags(
   try {
     const policy = keylessPolicyFromFlags(flags);
     const trustedRoot = await keylessTrustedRoot(flags, rekor);
+    const { keylessAuthority } = await import('../verify/keyless-authority.js');
     return {
-      authority: verify.keylessAuthority({ name: 'keyless', policy, trustedRoot, ...extra }),
+      authority: keylessAuthority({ name: 'keyless', policy, trustedRoot, ...extra }),
       warnings: [...compileKeylessPolicy(policy).warnings],
     };
   } catch (error) {

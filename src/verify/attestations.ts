@@ -4,9 +4,8 @@ import { checkBundleWithKey } from './bundle-key.js';
 import type { CompiledCondition } from './cel.js';
 import type { SignatureCheck } from './check.js';
 import { VerifyError } from './errors.js';
-import { checkBundleKeyless, checkLegacyAttestationKeyless } from './keyless-checks.js';
 import { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
-import { type ArtefactCheckers, collectChecks } from './lookup.js';
+import { type CollectedChecks, collectChecks } from './lookup.js';
 import type { AuthorityOutcome } from './outcome.js';
 import { summarize } from './summary.js';
 
@@ -37,27 +36,38 @@ export async function verifyAttestations(
   const digest = artefacts.image.digest;
   const { predicateType } = requirement;
   const withCondition = (check: SignatureCheck) => applyCondition(check, requirement.condition);
-  const checkers: ArtefactCheckers =
-    authority.type === 'key'
-      ? {
-          legacy: 'attestations',
-          predicateType,
-          checkLayer: (layer) =>
-            withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
-          checkReferrer: async (referrer) =>
-            withCondition(await checkBundleWithKey(referrer, authority, digest, { predicateType })),
-        }
-      : {
-          legacy: 'attestations',
-          predicateType,
-          checkLayer: (layer) =>
-            withCondition(checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
-          checkReferrer: async (referrer) =>
-            withCondition(await checkBundleKeyless(referrer, authority, digest, { predicateType })),
-        };
-  const collected = await collectChecks(artefacts, checkers);
+  let collected: CollectedChecks;
+  let notes: ReturnType<typeof import('./keyless-checks.js')['keylessNotes']> | undefined;
+  if (authority.type === 'key') {
+    collected = await collectChecks(artefacts, {
+      legacy: 'attestations',
+      predicateType,
+      checkLayer: (layer) =>
+        withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
+      checkReferrer: async (referrer) =>
+        withCondition(await checkBundleWithKey(referrer, authority, digest, { predicateType })),
+    });
+  } else {
+    // Loaded on first use, as in verifySignatures.
+    const keyless = await import('./keyless-checks.js');
+    notes = keyless.keylessNotes(authority);
+    collected = await collectChecks(artefacts, {
+      legacy: 'attestations',
+      predicateType,
+      checkLayer: (layer) =>
+        withCondition(keyless.checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
+      checkReferrer: async (referrer) =>
+        withCondition(await keyless.checkBundleKeyless(referrer, authority, digest, { predicateType })),
+    });
+  }
   const { checks } = collected;
-  const outcome: AttestationOutcome = summarize({ authority, digest, noun: 'attestation', ...collected });
+  const outcome: AttestationOutcome = summarize({
+    authority,
+    digest,
+    noun: 'attestation',
+    ...collected,
+    ...(notes && { notes }),
+  });
   const statements = checks
     .filter((c) => c.outcome.verified && c.statement)
     .map((c) => c.statement as InTotoStatement);

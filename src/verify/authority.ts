@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Repository } from '../registry/index.js';
 import type { PublicKey } from '../signature/index.js';
-import { compileKeylessPolicy, type KeylessPolicy } from './keyless/policy.js';
+import type { KeylessPolicy } from './keyless/policy.js';
 import type { TrustedRoot } from './trust/trusted-root.js';
 
 /** A Rekor (transparency log) public key, named by its log ID as Rekor entries name it. */
@@ -68,17 +68,6 @@ export interface KeylessAuthority {
   /** `-a key=value`: each must be in the signed payload. */
   annotations?: Readonly<Record<string, string>>;
   source?: SignatureSource;
-}
-
-/**
- * A KeylessAuthority with defaults filled in. The policy is checked now (identities present, regular
- * expressions valid RE2): a VerifyError POLICY_INVALID here, rather than a denial on every image later.
- */
-export function keylessAuthority(
-  input: Omit<KeylessAuthority, 'type' | 'name'> & { name?: string },
-): KeylessAuthority {
-  compileKeylessPolicy(input.policy);
-  return { type: 'keyless', name: input.name ?? 'keyless', ...input };
 }
 
 /** Whoever may vouch for an image: a public key, or a certificate identity under a trust root. */

@@ -20,7 +20,6 @@ export {
   type KeyAuthority,
   type KeylessAuthority,
   keyAuthority,
-  keylessAuthority,
   type RekorKey,
   rekorKey,
   type SignatureAuthority,
@@ -46,10 +45,12 @@ export {
   verifyLegacyKeyless,
   verifyLegacyKeylessAttestation,
 } from './keyless/index.js';
+export { keylessAuthority } from './keyless-authority.js';
 export {
   checkBundleKeyless,
   checkLegacyAttestationKeyless,
   checkLegacySignatureKeyless,
+  keylessNotes,
 } from './keyless-checks.js';
 export { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
 export { checkLegacySignatureWithKey } from './legacy-key.js';

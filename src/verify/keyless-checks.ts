@@ -20,6 +20,7 @@ import {
   verifyLegacyKeylessAttestation,
 } from './keyless/legacy.js';
 import { toSignatureOutcome } from './keyless/outcome.js';
+import { compileKeylessPolicy } from './keyless/policy.js';
 import type { KeylessVerification } from './keyless/result.js';
 import type { SignatureOutcome } from './outcome.js';
 
@@ -134,4 +135,10 @@ export async function checkBundleKeyless(
   const problem = statementProblem(result.statement, digest, requirement);
   if (problem) return rejected(origin.source, 'bundle', origin.artefact, problem);
   return { ...check, statement: result.statement };
+}
+
+/** What a keyless authority was told to skip, for its outcome: warnings, and whether the log is ignored. */
+export function keylessNotes(authority: KeylessAuthority): { warnings: string[]; tlogIgnored: boolean } {
+  const compiled = compileKeylessPolicy(authority.policy);
+  return { warnings: [...compiled.warnings], tlogIgnored: compiled.insecureIgnoreTlog };
 }

@@ -2,9 +2,8 @@ import type { ImageArtefacts } from '../signature/index.js';
 import { COSIGN_SIGN_PREDICATE_TYPE } from '../signature/index.js';
 import type { SignatureAuthority } from './authority.js';
 import { checkBundleWithKey } from './bundle-key.js';
-import { checkBundleKeyless, checkLegacySignatureKeyless } from './keyless-checks.js';
 import { checkLegacySignatureWithKey } from './legacy-key.js';
-import { type ArtefactCheckers, collectChecks } from './lookup.js';
+import { collectChecks } from './lookup.js';
 import type { AuthorityOutcome } from './outcome.js';
 import { summarize } from './summary.js';
 
@@ -28,20 +27,28 @@ export async function verifySignatures(
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
     ...(authority.annotations && { annotations: authority.annotations }),
   };
-  const checkers: ArtefactCheckers =
-    authority.type === 'key'
-      ? {
-          legacy: 'signatures',
-          predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-          checkLayer: (layer) => checkLegacySignatureWithKey(layer, authority, digest),
-          checkReferrer: (referrer) => checkBundleWithKey(referrer, authority, digest, requirement),
-        }
-      : {
-          legacy: 'signatures',
-          predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-          checkLayer: (layer) => checkLegacySignatureKeyless(layer, authority, digest),
-          checkReferrer: (referrer) => checkBundleKeyless(referrer, authority, digest, requirement),
-        };
-  const collected = await collectChecks(artefacts, checkers);
-  return summarize({ authority, digest, noun: 'signature', ...collected });
+  if (authority.type === 'key') {
+    const collected = await collectChecks(artefacts, {
+      legacy: 'signatures',
+      predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+      checkLayer: (layer) => checkLegacySignatureWithKey(layer, authority, digest),
+      checkReferrer: (referrer) => checkBundleWithKey(referrer, authority, digest, requirement),
+    });
+    return summarize({ authority, digest, noun: 'signature', ...collected });
+  }
+  // Loaded on first use: the keyless machinery (@sigstore/verify, RE2) would cost every key-only CLI run.
+  const keyless = await import('./keyless-checks.js');
+  const collected = await collectChecks(artefacts, {
+    legacy: 'signatures',
+    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+    checkLayer: (layer) => keyless.checkLegacySignatureKeyless(layer, authority, digest),
+    checkReferrer: (referrer) => keyless.checkBundleKeyless(referrer, authority, digest, requirement),
+  });
+  return summarize({
+    authority,
+    digest,
+    noun: 'signature',
+    ...collected,
+    notes: keyless.keylessNotes(authority),
+  });
 }

@@ -2,7 +2,6 @@ import type { SignatureAuthority } from './authority.js';
 import type { SignatureCheck } from './check.js';
 import { registryFailureKind } from './failures.js';
 import type { CertificateIdentity } from './keyless/certificate.js';
-import { compileKeylessPolicy } from './keyless/policy.js';
 import type { AuthorityOutcome, TransparencyLogOutcome } from './outcome.js';
 
 /** A discovery step that failed as a whole (the `.sig` manifest or referrers listing could not be read). */
@@ -32,17 +31,18 @@ export function summarize(input: {
   problems: readonly string[];
   /** Where was looked, for the "none found" message. */
   looked: readonly string[];
+  /** Checks the authority was told to skip (keyless `--insecure-ignore-*`), and whether that includes the log. */
+  notes?: { warnings: readonly string[]; tlogIgnored: boolean };
 }): AuthorityOutcome {
   const { authority, digest, noun, checks } = input;
-  const keyless = authority.type === 'keyless' ? compileKeylessPolicy(authority.policy) : undefined;
-  const warnings = [...(keyless?.warnings ?? [])];
+  const warnings = [...(input.notes?.warnings ?? [])];
   const base: Pick<AuthorityOutcome, 'name' | 'type' | 'signatures' | 'warnings' | 'tlog'> = {
     name: authority.name,
     type: authority.type,
     signatures: checks.map((c) => c.outcome),
     ...(warnings.length && { warnings }),
     // Whatever else happens, a log the user told vouch to ignore was ignored.
-    ...(keyless?.insecureIgnoreTlog && { tlog: { status: 'ignored', detail: '--insecure-ignore-tlog' } }),
+    ...(input.notes?.tlogIgnored && { tlog: { status: 'ignored', detail: '--insecure-ignore-tlog' } }),
   };
   // Checks the user turned off travel with every reason, passed or not.
   const skipped = warnings.length ? ` (${warnings.join('; ')})` : '';
