@@ -177,6 +177,10 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
     const both = ['--annotations', 'env=prod', '--annotation', 'run=7'];
     expect((await vouch(['verify', '--key', pub, ...both, ref])).code).toBe(0);
     expect((await vouch(['verify', '--key', pub, '--annotations', 'run=8', ref])).code).toBe(1);
+    // Scripts written for cosign pass --insecure-ignore-tlog with --key; with no --rekor-key it changes nothing.
+    const ignored = await vouch(['verify', '--key', pub, '--insecure-ignore-tlog', ref]);
+    expect(ignored.code).toBe(0);
+    expect(ignored.stdout.trim()).toMatch(OK_LINE);
   });
 
   it('the signature repository: --signature-repository and COSIGN_REPOSITORY', async () => {
