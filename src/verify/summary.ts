@@ -50,12 +50,12 @@ export function summarize(input: {
   if (verified.length) {
     const signers =
       authority.type === 'key'
-        ? `with key ${[...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))].join(', ')}`
-        : `signed by ${[...new Set(verified.map((check) => describeIdentity(check.identity)))].join('; ')}`;
+        ? ` with key ${[...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))].join(', ')}`
+        : `, signed by ${[...new Set(verified.map((check) => describeIdentity(check.identity)))].join('; ')}`;
     return {
       ...base,
       passed: true,
-      reason: `${verified.length} ${noun}(s) of ${digest} verified ${signers}${skipped}`,
+      reason: `${verified.length} ${noun}(s) of ${digest} verified${signers}${skipped}`,
       tlog: tlogOf(verified),
     };
   }
