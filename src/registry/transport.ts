@@ -241,7 +241,7 @@ export class HttpTransport {
         status = response.statusCode ?? 0;
         const location = response.headers.location;
         if (status >= 300 && status < 400 && location) {
-          response.resume();
+          await drain(response);
           if (hop >= MAX_REDIRECTS) {
             throw new RegistryError(
               'TOO_MANY_REDIRECTS',
@@ -354,10 +354,18 @@ export function parseRetryAfter(value: string | null | undefined): number | unde
   return Math.max(0, date - Date.now());
 }
 
-/** Discards a body nobody needs (HEAD, redirects) so that the socket returns to the pool. */
-function drain(response: IncomingMessage): Uint8Array {
-  response.resume();
-  return new Uint8Array(0);
+/**
+ * Discards a body nobody needs (HEAD, redirects) and waits for its end: only then is the socket back in
+ * the keep-alive pool, so that the next request reuses it instead of opening a new connection.
+ */
+function drain(response: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const done = () => resolve(new Uint8Array(0));
+    response.once('end', done);
+    response.once('error', done);
+    response.once('close', done);
+    response.resume();
+  });
 }
 
 async function readBody(

@@ -57,6 +57,58 @@ export interface AttachResult {
   written: boolean;
 }
 
+/** What a signer is asked to sign: a legacy `.sig` payload, or a DSSE envelope's payload. */
+export type SigningRequest =
+  | { kind: 'payload'; payload: Uint8Array }
+  | { kind: 'dsse'; payloadType: string; payload: Uint8Array };
+
+/**
+ * Who signs. cosign's `--key` is `keySigner(key)`; anything else that signs the way cosign does (a
+ * keyless client with a certificate and a Rekor entry per signature, such as the tests' Sigstore)
+ * implements this and gets the same manifests, tags and referrers written.
+ */
+export interface ArtefactSigner {
+  /**
+   * Signs the payload (a DSSE request: its pre-authentication encoding) for a legacy layer: the
+   * signature, and the annotations that go with it (`dev.sigstore.cosign/certificate`, `…/chain`,
+   * `…/bundle`; the signature annotation itself is written by the caller).
+   */
+  signLayer(request: SigningRequest): Promise<{ signature: Buffer; annotations?: Record<string, string> }>;
+  /** A v0.3 Sigstore bundle (JSON bytes) holding a DSSE envelope of the payload. */
+  signBundle(request: Extract<SigningRequest, { kind: 'dsse' }>): Promise<Uint8Array>;
+  /**
+   * Whether `signature` over `data` is already this signer's, so that signing twice appends nothing.
+   * Keyless signers get a new certificate every time and leave it out.
+   */
+  isOwnSignature?(data: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** The bytes a signature covers: the payload itself, or the DSSE pre-authentication encoding. */
+export function signedBytes(request: SigningRequest): Buffer {
+  return request.kind === 'dsse'
+    ? preAuthEncoding(request.payloadType, request.payload)
+    : Buffer.from(request.payload);
+}
+
+/** Signing with a private key, as `cosign sign --key` does: no certificate, no transparency log. */
+export function keySigner(key: PrivateKey): ArtefactSigner {
+  return {
+    signLayer: async (request) => ({ signature: signBytes(key, signedBytes(request)) }),
+    signBundle: async (request) =>
+      buildKeyDsseBundle({
+        payload: request.payload,
+        payloadType: request.payloadType,
+        signature: signBytes(key, signedBytes(request)),
+        publicKey: key.publicKey,
+      }),
+    isOwnSignature: (data, signature) => verifyWith(key.publicKey, data, signature),
+  };
+}
+
+function asSigner(signer: PrivateKey | ArtefactSigner): ArtefactSigner {
+  return 'signLayer' in signer ? signer : keySigner(signer);
+}
+
 /** Most layers read back when appending to an existing `.sig` / `.att` manifest. */
 const MAX_EXISTING_LAYERS = 1000;
 
@@ -70,31 +122,35 @@ function call(options: AttachOptions) {
 
 /**
  * Signs an image digest the legacy way: a simple-signing payload naming the digest (and `-a`
- * annotations under `optional`), its signature in the layer annotation, appended to the
- * `sha256-<hex>.sig` manifest. Signing again with the same key and annotations writes nothing.
+ * annotations under `optional`), its signature in the layer annotation (with whatever annotations the
+ * signer adds: certificate, chain, Rekor bundle), appended to the `sha256-<hex>.sig` manifest. Signing
+ * again with the same key and annotations writes nothing.
  */
 export async function signLegacy(
   client: RegistryClient,
   target: SignTarget,
-  key: PrivateKey,
+  key: PrivateKey | ArtefactSigner,
   input: { annotations?: Readonly<Record<string, string>> },
   options: AttachOptions = {},
 ): Promise<AttachResult> {
+  const signer = asSigner(key);
   const payload = buildSimpleSigningPayload({
     // cosign writes the repository without tag or digest; verifiers ignore it.
     dockerReference: repositoryName(target),
     digest: target.digest,
     ...(input.annotations && { annotations: input.annotations }),
   });
-  const signature = signBytes(key, payload);
+  const signed = await signer.signLayer({ kind: 'payload', payload });
   const descriptor = layerDescriptor(payload, CosignMediaType.SIMPLE_SIGNING, {
-    [CosignAnnotation.SIGNATURE]: signature.toString('base64'),
+    ...signed.annotations,
+    [CosignAnnotation.SIGNATURE]: signed.signature.toString('base64'),
   });
   return appendLegacyLayer(client, target, 'sig', payload, descriptor, options, (existing) => {
     const annotation = existing.annotations?.[CosignAnnotation.SIGNATURE];
-    if (existing.digest !== descriptor.digest || annotation === undefined) return false;
+    if (existing.digest !== descriptor.digest || annotation === undefined || !signer.isOwnSignature)
+      return false;
     try {
-      return verifyWith(key.publicKey, payload, decodeBase64(annotation, 'existing signature'));
+      return signer.isOwnSignature(payload, decodeBase64(annotation, 'existing signature'));
     } catch {
       return false;
     }
@@ -103,31 +159,34 @@ export async function signLegacy(
 
 /**
  * Attests the legacy way: a DSSE envelope (payload type in-toto) of `statement`, appended to the
- * `sha256-<hex>.att` manifest with the `predicateType` annotation and an empty signature annotation.
+ * `sha256-<hex>.att` manifest with the `predicateType` annotation, an empty signature annotation (the
+ * signature is in the envelope) and the signer's annotations.
  */
 export async function attestLegacy(
   client: RegistryClient,
   target: SignTarget,
-  key: PrivateKey,
+  key: PrivateKey | ArtefactSigner,
   input: { statement: Uint8Array; predicateType: string },
   options: AttachOptions = {},
 ): Promise<AttachResult> {
-  const envelope = signEnvelope(key, input.statement);
+  const payload = Buffer.from(input.statement);
+  const signed = await asSigner(key).signLayer({
+    kind: 'dsse',
+    payloadType: CosignMediaType.IN_TOTO,
+    payload,
+  });
+  const envelope: DsseEnvelope = {
+    payloadType: CosignMediaType.IN_TOTO,
+    payload,
+    signatures: [{ keyid: '', sig: signed.signature }],
+  };
   const blob = serializeDsseEnvelope(envelope);
   const descriptor = layerDescriptor(blob, CosignMediaType.DSSE_ENVELOPE, {
+    ...signed.annotations,
     [CosignAnnotation.SIGNATURE]: '',
     [CosignAnnotation.PREDICATE_TYPE]: input.predicateType,
   });
   return appendLegacyLayer(client, target, 'att', blob, descriptor, options, () => false);
-}
-
-function signEnvelope(key: PrivateKey, statement: Uint8Array): DsseEnvelope {
-  const payload = Buffer.from(statement);
-  return {
-    payloadType: CosignMediaType.IN_TOTO,
-    payload,
-    signatures: [{ keyid: '', sig: signBytes(key, preAuthEncoding(CosignMediaType.IN_TOTO, payload)) }],
-  };
 }
 
 /** Read-modify-write of a `.sig` / `.att` manifest (racy by design, as cosign's is). */
@@ -172,29 +231,28 @@ export function signatureStatement(
 }
 
 /**
- * Attaches a key-signed v0.3 Sigstore bundle (DSSE envelope of `statement`, no transparency-log
- * entry) as an OCI 1.1 referrer of the image, and, when the registry has no referrers API, adds it to
- * the referrers tag-schema index. An identical statement already signed by the same key is not
- * attached again.
+ * Attaches a v0.3 Sigstore bundle (a DSSE envelope of `statement`; signed by a key: no
+ * transparency-log entry) as an OCI 1.1 referrer of the image, and, when the registry has no referrers
+ * API, adds it to the referrers tag-schema index. An identical statement already signed by the same
+ * key is not attached again.
  */
 export async function attachBundle(
   client: RegistryClient,
   target: SignTarget,
-  key: PrivateKey,
+  key: PrivateKey | ArtefactSigner,
   input: { statement: Uint8Array; predicateType: string },
   options: AttachOptions = {},
 ): Promise<AttachResult> {
+  const signer = asSigner(key);
   const repo = signatureRepository(target, options);
   const listing = await client.referrers(repo, target.digest, call(options));
-  const duplicate = await findDuplicateBundle(client, repo, listing.descriptors, key, input, options);
+  const duplicate = await findDuplicateBundle(client, repo, listing.descriptors, signer, input, options);
   if (duplicate) return { location: `${repositoryName(repo)}@${duplicate}`, written: false };
 
-  const envelope = signEnvelope(key, input.statement);
-  const bundle = buildKeyDsseBundle({
-    payload: envelope.payload,
-    payloadType: envelope.payloadType,
-    signature: (envelope.signatures[0] as { sig: Buffer }).sig,
-    publicKey: key.publicKey,
+  const bundle = await signer.signBundle({
+    kind: 'dsse',
+    payloadType: CosignMediaType.IN_TOTO,
+    payload: input.statement,
   });
   const { manifest, annotations } = buildBundleReferrerManifest({
     bundle,
@@ -230,10 +288,12 @@ async function findDuplicateBundle(
   client: RegistryClient,
   repo: Repository,
   descriptors: readonly Descriptor[],
-  key: PrivateKey,
+  signer: ArtefactSigner,
   input: { statement: Uint8Array; predicateType: string },
   options: AttachOptions,
 ): Promise<string | undefined> {
+  const isOwnSignature = signer.isOwnSignature;
+  if (!isOwnSignature) return undefined;
   for (const descriptor of descriptors) {
     if (!isSigstoreBundleMediaType(descriptor.artifactType)) continue;
     const hint = descriptor.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
@@ -249,7 +309,7 @@ async function findDuplicateBundle(
       if (
         signature &&
         Buffer.from(envelope.payload).equals(Buffer.from(input.statement)) &&
-        verifyWith(key.publicKey, preAuthEncoding(envelope.payloadType, envelope.payload), signature)
+        isOwnSignature(preAuthEncoding(envelope.payloadType, envelope.payload), signature)
       )
         return descriptor.digest;
     } catch (error) {

@@ -6,6 +6,7 @@ export type SignatureErrorCode =
   | 'INVALID_BUNDLE' // a Sigstore bundle (or cosign's Rekor bundle annotation) that does not parse
   | 'INVALID_MANIFEST' // a signature or referrer manifest of the wrong shape
   | 'INVALID_BASE64'
+  | 'INVALID_PEM' // PEM text that does not parse (stray text, unmatched BEGIN/END, bad base64)
   | 'TOO_MANY_LAYERS'
   | 'TOO_LARGE'
   | 'INVALID_KEY' // not a key, or a key of the wrong kind

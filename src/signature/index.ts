@@ -4,12 +4,16 @@
  * artefacts in a registry, and signing. It holds no policy and decides nothing: `verify` does.
  */
 export {
+  type ArtefactSigner,
   type AttachOptions,
   type AttachResult,
   attachBundle,
   attestLegacy,
+  keySigner,
+  type SigningRequest,
   type SignTarget,
   signatureStatement,
+  signedBytes,
   signLegacy,
 } from './attach.js';
 export {

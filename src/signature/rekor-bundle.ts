@@ -1,4 +1,4 @@
-import { decodeBase64, isRecord, parseJson } from './encoding.js';
+import { decodeBase64, isRecord } from './encoding.js';
 import { SignatureError } from './errors.js';
 
 /**
@@ -12,26 +12,47 @@ export interface RekorBundle {
     body: string;
     integratedTime: number;
     logIndex: number;
-    /** Hex SHA-256 of the Rekor key's DER SubjectPublicKeyInfo. */
+    /** Hex SHA-256 of the Rekor key's DER SubjectPublicKeyInfo, exactly as given (the SET covers it). */
     logID: string;
   };
 }
 
+/**
+ * Parses the annotation (`{"SignedEntryTimestamp": …, "Payload": {body, integratedTime, logIndex,
+ * logID}}`): every field present and of the right form, base64 decodable. Other fields are ignored, as
+ * cosign's Go decoder ignores them (the SET does not cover them). Throws SignatureError INVALID_BUNDLE.
+ */
 export function parseRekorBundle(text: string): RekorBundle {
-  const json = parseJson(text, 'Rekor bundle annotation', 'INVALID_BUNDLE');
-  const bad = (detail: string) => new SignatureError('INVALID_BUNDLE', `Rekor bundle annotation ${detail}`);
-  if (!isRecord(json)) throw bad('is not a JSON object');
-  if (typeof json.SignedEntryTimestamp !== 'string') throw bad('has no SignedEntryTimestamp');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SignatureError('INVALID_BUNDLE', 'Rekor bundle annotation is not JSON', { cause });
+  }
+  const bad = (detail: string) =>
+    new SignatureError('INVALID_BUNDLE', `Rekor bundle annotation is malformed: ${detail}`);
+  if (!isRecord(json)) throw bad('not a JSON object');
+  if (typeof json.SignedEntryTimestamp !== 'string') throw bad('no SignedEntryTimestamp');
   const payload = json.Payload;
-  if (!isRecord(payload)) throw bad('has no Payload');
+  if (!isRecord(payload)) throw bad('no Payload object');
   const { body, integratedTime, logIndex, logID } = payload;
-  if (typeof body !== 'string' || body === '') throw bad('has no Payload.body');
+  if (typeof body !== 'string' || body === '') throw bad('no Payload.body');
   if (!Number.isSafeInteger(integratedTime) || (integratedTime as number) < 0)
-    throw bad('has no valid Payload.integratedTime');
-  if (!Number.isSafeInteger(logIndex) || (logIndex as number) < 0) throw bad('has no valid Payload.logIndex');
-  if (typeof logID !== 'string' || !/^[0-9a-f]{64}$/.test(logID)) throw bad('has no valid Payload.logID');
+    throw bad('Payload.integratedTime is not a non-negative integer');
+  if (!Number.isSafeInteger(logIndex) || (logIndex as number) < 0)
+    throw bad('Payload.logIndex is not a non-negative integer');
+  if (typeof logID !== 'string' || !/^[0-9a-fA-F]{64}$/.test(logID))
+    throw bad('Payload.logID is not 64 hex digits');
+  let signedEntryTimestamp: Buffer;
+  try {
+    signedEntryTimestamp = decodeBase64(json.SignedEntryTimestamp, 'SignedEntryTimestamp');
+    decodeBase64(body, 'Payload.body');
+  } catch (error) {
+    throw bad((error as Error).message);
+  }
+  if (signedEntryTimestamp.length === 0) throw bad('SignedEntryTimestamp is empty');
   return {
-    signedEntryTimestamp: decodeBase64(json.SignedEntryTimestamp, 'Rekor bundle SignedEntryTimestamp'),
+    signedEntryTimestamp,
     payload: { body, integratedTime: integratedTime as number, logIndex: logIndex as number, logID },
   };
 }

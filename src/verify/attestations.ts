@@ -1,13 +1,13 @@
 import type { ImageArtefacts, InTotoStatement } from '../signature/index.js';
-import type { KeyAuthority, SignatureAuthority } from './authority.js';
+import type { SignatureAuthority } from './authority.js';
 import { checkBundleWithKey } from './bundle-key.js';
-import { CelConditionError, type CompiledCondition } from './cel.js';
+import type { CompiledCondition } from './cel.js';
 import type { SignatureCheck } from './check.js';
-import { contentProblem, registryFailureKind } from './failures.js';
-import { keylessNotWired } from './keyless-dispatch.js';
+import { VerifyError } from './errors.js';
 import { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
+import { type CollectedChecks, collectChecks } from './lookup.js';
 import type { AuthorityOutcome } from './outcome.js';
-import { type LookupFailure, summarize } from './summary.js';
+import { summarize } from './summary.js';
 
 export interface AttestationRequirement {
   /** The predicate type (a URI; map cosign's short names with `resolvePredicateType` first). */
@@ -22,68 +22,51 @@ export interface AttestationOutcome extends AuthorityOutcome {
 }
 
 /**
- * Verifies the attestations of one image digest against one key authority: legacy `.att` first, then
- * Sigstore-bundle referrers if none passed. An attestation passes when its DSSE signature verifies
- * with one of the keys, its in-toto statement names the digest and has the predicate type, and the
- * condition (if any) is true for it.
+ * Verifies the attestations of one image digest against one authority (a key or a keyless identity):
+ * legacy `.att` first, then Sigstore-bundle referrers if none passed. An attestation passes when its
+ * DSSE signature verifies with one of the keys (or, keyless, with a certificate that chains to the
+ * trusted root, matches the identity and is logged), its in-toto statement names the digest and has
+ * the predicate type, and the condition (if any) is true for it.
  */
-async function verifyAttestationsWithKey(
+export async function verifyAttestations(
   artefacts: ImageArtefacts,
-  authority: KeyAuthority,
+  authority: SignatureAuthority,
   requirement: AttestationRequirement,
 ): Promise<AttestationOutcome> {
   const digest = artefacts.image.digest;
-  const checks: SignatureCheck[] = [];
-  const lookupFailures: LookupFailure[] = [];
-  const problems: string[] = [];
-  const looked: string[] = [];
+  const { predicateType } = requirement;
   const withCondition = (check: SignatureCheck) => applyCondition(check, requirement.condition);
-
-  try {
-    const legacy = await artefacts.legacyAttestations();
-    looked.push(legacy.location);
-    if (legacy.problem) problems.push(legacy.problem);
-    for (const layer of legacy.layers)
-      checks.push(
-        withCondition(checkLegacyAttestationWithKey(layer, authority, digest, requirement.predicateType)),
-      );
-  } catch (error) {
-    if (registryFailureKind(error)) lookupFailures.push({ what: 'reading the .att attestations', error });
-    else problems.push(`reading the .att attestations: ${contentProblem(error)}`);
+  let collected: CollectedChecks;
+  let notes: ReturnType<typeof import('./keyless-checks.js')['keylessNotes']> | undefined;
+  if (authority.type === 'key') {
+    collected = await collectChecks(artefacts, {
+      legacy: 'attestations',
+      predicateType,
+      checkLayer: (layer) =>
+        withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
+      checkReferrer: async (referrer) =>
+        withCondition(await checkBundleWithKey(referrer, authority, digest, { predicateType })),
+    });
+  } else {
+    // Loaded on first use, as in verifySignatures.
+    const keyless = await import('./keyless-checks.js');
+    notes = keyless.keylessNotes(authority);
+    collected = await collectChecks(artefacts, {
+      legacy: 'attestations',
+      predicateType,
+      checkLayer: (layer) =>
+        withCondition(keyless.checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
+      checkReferrer: async (referrer) =>
+        withCondition(await keyless.checkBundleKeyless(referrer, authority, digest, { predicateType })),
+    });
   }
-
-  if (!checks.some((check) => check.outcome.verified)) {
-    try {
-      const referrers = await artefacts.referrerBundles();
-      looked.push(
-        `the referrers of ${digest} (${referrers.source === 'referrers-api' ? 'API' : 'tag schema'})`,
-      );
-      if (referrers.problem) problems.push(referrers.problem);
-      const candidates = referrers.referrers.filter(
-        (r) => r.predicateTypeHint === undefined || r.predicateTypeHint === requirement.predicateType,
-      );
-      for (const referrer of candidates) {
-        checks.push(
-          withCondition(
-            await checkBundleWithKey(referrer, authority, digest, {
-              predicateType: requirement.predicateType,
-            }),
-          ),
-        );
-      }
-    } catch (error) {
-      if (registryFailureKind(error)) lookupFailures.push({ what: 'listing the referrers', error });
-      else problems.push(`listing the referrers: ${contentProblem(error)}`);
-    }
-  }
+  const { checks } = collected;
   const outcome: AttestationOutcome = summarize({
     authority,
     digest,
     noun: 'attestation',
-    checks,
-    lookupFailures,
-    problems,
-    looked,
+    ...collected,
+    ...(notes && { notes }),
   });
   const statements = checks
     .filter((c) => c.outcome.verified && c.statement)
@@ -109,20 +92,9 @@ function applyCondition(check: SignatureCheck, condition: CompiledCondition | un
       ? check.outcome.reason
       : `the condition ${condition.source} is false for this attestation`;
   } catch (error) {
-    if (!(error instanceof CelConditionError)) throw error;
+    if (!(error instanceof VerifyError)) throw error;
     passed = false;
     reason = error.message;
   }
   return passed ? check : { ...check, outcome: { ...check.outcome, verified: false, reason } };
-}
-
-/** Dispatches on the authority's type: a public key, or a keyless certificate identity. */
-export async function verifyAttestations(
-  artefacts: ImageArtefacts,
-  authority: SignatureAuthority,
-  requirement: AttestationRequirement,
-): Promise<AttestationOutcome> {
-  // TODO(keyless integration): dispatch keyless authorities to src/verify/keyless.
-  if (authority.type === 'keyless') return keylessNotWired(authority);
-  return verifyAttestationsWithKey(artefacts, authority, requirement);
 }

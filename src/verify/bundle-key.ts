@@ -3,24 +3,21 @@ import {
   type Bundle,
   CosignMediaType,
   type InTotoStatement,
-  missingAnnotations,
   type PublicKey,
   parseSigstoreBundle,
   parseStatement,
   type ReferrerArtefact,
   SignatureError,
-  subjectsNaming,
 } from '../signature/index.js';
 import type { KeyAuthority, RekorKey } from './authority.js';
-import { fetchFailed, rejected, type SignatureCheck } from './check.js';
+import {
+  fetchFailed,
+  rejected,
+  type SignatureCheck,
+  type StatementRequirement,
+  statementProblem,
+} from './check.js';
 import type { TransparencyLogOutcome } from './outcome.js';
-
-/** What a bundle's in-toto statement must say besides naming the image digest. */
-export interface StatementRequirement {
-  predicateType: string;
-  /** Required annotations, matched against the subject's annotations (where cosign v3 puts `-a`). */
-  annotations?: Readonly<Record<string, string>>;
-}
 
 const FOREVER = { start: new Date(0), end: new Date(8_640_000_000_000_000) };
 
@@ -119,29 +116,8 @@ export async function checkBundleWithKey(
     if (error instanceof SignatureError) return reject(error.message);
     throw error;
   }
-  const subjects = subjectsNaming(statement, digest);
-  if (subjects.length === 0)
-    return reject(
-      `the statement's subjects name ${statement.subject
-        .map((s) =>
-          Object.entries(s.digest)
-            .map(([a, h]) => `${a}:${h}`)
-            .join('/'),
-        )
-        .join(', ')}, not ${digest}`,
-    );
-  if (statement.predicateType !== requirement.predicateType)
-    return reject(
-      `the statement's predicate type is ${statement.predicateType}, not ${requirement.predicateType}`,
-    );
-  if (requirement.annotations && Object.keys(requirement.annotations).length) {
-    const wanted = requirement.annotations;
-    const matches = subjects.some((subject) => missingAnnotations(subject.annotations, wanted).length === 0);
-    if (!matches)
-      return reject(
-        `annotation mismatch: wanted ${missingAnnotations(subjects[0]?.annotations, wanted).join(', ')}`,
-      );
-  }
+  const problem = statementProblem(statement, digest, requirement);
+  if (problem) return reject(problem);
   const entries = bundle.verificationMaterial.tlogEntries.length;
   const tlog: TransparencyLogOutcome = rekorKeys.length
     ? {

@@ -1,17 +1,10 @@
 import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
-import { VouchError } from '../errors.js';
-
-export type CelErrorCode = 'COMPILE' | 'UNKNOWN_VARIABLE' | 'EVALUATION' | 'NOT_BOOLEAN';
-
-/** A CEL condition that does not compile, fails to evaluate, or does not give a boolean. */
-export class CelConditionError extends VouchError<CelErrorCode> {
-  readonly layer = 'verify';
-}
+import { VerifyError } from './errors.js';
 
 /** A CEL expression compiled once, evaluated against many bindings. */
 export interface CompiledCondition {
   readonly source: string;
-  /** True or false; a CelConditionError when evaluation fails or the result is not a boolean. */
+  /** True or false; a VerifyError (EVALUATION, NOT_BOOLEAN) when evaluation fails or the result is not a boolean. */
   evaluate(bindings: Readonly<Record<string, unknown>>): boolean;
 }
 
@@ -26,14 +19,14 @@ export function compileCondition(expression: string, variables: readonly string[
   try {
     parsed = parse(expression);
   } catch (cause) {
-    throw new CelConditionError('COMPILE', `CEL condition does not compile: ${(cause as Error).message}`, {
+    throw new VerifyError('COMPILE', `CEL condition does not compile: ${(cause as Error).message}`, {
       cause,
     });
   }
   const { identifiers, bound } = collectIdentifiers(parsed.expr);
   const unknown = [...identifiers].filter((name) => !variables.includes(name) && !bound.has(name));
   if (unknown.length)
-    throw new CelConditionError(
+    throw new VerifyError(
       'UNKNOWN_VARIABLE',
       `CEL condition uses unknown variable${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; available: ${variables.join(', ')}`,
     );
@@ -41,7 +34,7 @@ export function compileCondition(expression: string, variables: readonly string[
   try {
     program = plan(env, parsed);
   } catch (cause) {
-    throw new CelConditionError('COMPILE', `CEL condition does not compile: ${(cause as Error).message}`, {
+    throw new VerifyError('COMPILE', `CEL condition does not compile: ${(cause as Error).message}`, {
       cause,
     });
   }
@@ -50,11 +43,11 @@ export function compileCondition(expression: string, variables: readonly string[
     evaluate(bindings) {
       const result = program(bindings as Parameters<typeof program>[0]);
       if (isCelError(result))
-        throw new CelConditionError('EVALUATION', `CEL condition ${expression} failed: ${result.message}`, {
+        throw new VerifyError('EVALUATION', `CEL condition ${expression} failed: ${result.message}`, {
           cause: result,
         });
       if (typeof result !== 'boolean')
-        throw new CelConditionError(
+        throw new VerifyError(
           'NOT_BOOLEAN',
           `CEL condition ${expression} gave ${describe(result)}, not a boolean`,
         );

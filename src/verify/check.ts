@@ -1,7 +1,14 @@
 import type { InTotoStatement, PublicKey, RekorBundle } from '../signature/index.js';
-import { CosignAnnotation, parseRekorBundle, SignatureError } from '../signature/index.js';
+import {
+  CosignAnnotation,
+  missingAnnotations,
+  parseRekorBundle,
+  SignatureError,
+  subjectsNaming,
+} from '../signature/index.js';
 import type { KeyAuthority } from './authority.js';
 import { registryFailureKind } from './failures.js';
+import type { CertificateIdentity } from './keyless/certificate.js';
 import type { SignatureOutcome, TransparencyLogOutcome } from './outcome.js';
 import { type RekorSetInput, verifyRekorBundle } from './tlog/rekor-set.js';
 
@@ -16,6 +23,42 @@ export interface SignatureCheck {
   statement?: InTotoStatement;
   /** The authority key that verified the signature. */
   key?: PublicKey;
+  /** The certificate identity that signed (keyless). */
+  identity?: CertificateIdentity;
+}
+
+/** What an in-toto statement must say besides naming the image digest. */
+export interface StatementRequirement {
+  predicateType: string;
+  /** Required annotations, matched against the subject's annotations (where cosign v3 puts `-a`). */
+  annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Why a verified statement does not satisfy the requirement (a subject naming `digest`, the predicate
+ * type, the annotations on a subject naming it), or undefined when it does.
+ */
+export function statementProblem(
+  statement: InTotoStatement,
+  digest: string,
+  requirement: StatementRequirement,
+): string | undefined {
+  const subjects = subjectsNaming(statement, digest);
+  if (subjects.length === 0)
+    return `the statement's subjects name ${statement.subject
+      .map((s) =>
+        Object.entries(s.digest)
+          .map(([a, h]) => `${a}:${h}`)
+          .join('/'),
+      )
+      .join(', ')}, not ${digest}`;
+  if (statement.predicateType !== requirement.predicateType)
+    return `the statement's predicate type is ${statement.predicateType}, not ${requirement.predicateType}`;
+  const wanted = requirement.annotations ?? {};
+  if (Object.keys(wanted).length === 0) return undefined;
+  if (subjects.some((subject) => missingAnnotations(subject.annotations, wanted).length === 0))
+    return undefined;
+  return `annotation mismatch: wanted ${missingAnnotations(subjects[0]?.annotations, wanted).join(', ')}`;
 }
 
 type Source = SignatureOutcome['source'];

@@ -22,6 +22,8 @@ export interface SignatureOutcome {
   verified: boolean;
   /** Human-readable reason; for a verified signature a short description of the signer. */
   reason: string;
+  /** Keyless: who the verified certificate names (every SAN, and the OIDC issuer). */
+  identity?: { subjects: string[]; issuer?: string };
 }
 
 export interface TransparencyLogOutcome {
@@ -38,4 +40,6 @@ export interface AuthorityOutcome {
   signatures: SignatureOutcome[];
   tlog?: TransparencyLogOutcome;
   failure?: FailureKind;
+  /** Checks the authority was told to skip (`--insecure-ignore-sct`, `--insecure-ignore-tlog`), worded for people. */
+  warnings?: string[];
 }

@@ -1,6 +1,7 @@
-import type { KeyAuthority } from './authority.js';
+import type { SignatureAuthority } from './authority.js';
 import type { SignatureCheck } from './check.js';
 import { registryFailureKind } from './failures.js';
+import type { CertificateIdentity } from './keyless/certificate.js';
 import type { AuthorityOutcome, TransparencyLogOutcome } from './outcome.js';
 
 /** A discovery step that failed as a whole (the `.sig` manifest or referrers listing could not be read). */
@@ -22,7 +23,7 @@ export function label(check: SignatureCheck): string {
  * read and nothing verified, or nothing was found.
  */
 export function summarize(input: {
-  authority: KeyAuthority;
+  authority: SignatureAuthority;
   digest: string;
   noun: 'signature' | 'attestation';
   checks: readonly SignatureCheck[];
@@ -30,16 +31,31 @@ export function summarize(input: {
   problems: readonly string[];
   /** Where was looked, for the "none found" message. */
   looked: readonly string[];
+  /** Checks the authority was told to skip (keyless `--insecure-ignore-*`), and whether that includes the log. */
+  notes?: { warnings: readonly string[]; tlogIgnored: boolean };
 }): AuthorityOutcome {
   const { authority, digest, noun, checks } = input;
-  const base = { name: authority.name, type: 'key' as const, signatures: checks.map((c) => c.outcome) };
+  const warnings = [...(input.notes?.warnings ?? [])];
+  const base: Pick<AuthorityOutcome, 'name' | 'type' | 'signatures' | 'warnings' | 'tlog'> = {
+    name: authority.name,
+    type: authority.type,
+    signatures: checks.map((c) => c.outcome),
+    ...(warnings.length && { warnings }),
+    // Whatever else happens, a log the user told vouch to ignore was ignored.
+    ...(input.notes?.tlogIgnored && { tlog: { status: 'ignored', detail: '--insecure-ignore-tlog' } }),
+  };
+  // Checks the user turned off travel with every reason, passed or not.
+  const skipped = warnings.length ? ` (${warnings.join('; ')})` : '';
   const verified = checks.filter((check) => check.outcome.verified);
   if (verified.length) {
-    const keys = [...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))];
+    const signers =
+      authority.type === 'key'
+        ? ` with key ${[...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))].join(', ')}`
+        : `, signed by ${[...new Set(verified.map((check) => describeIdentity(check.identity)))].join('; ')}`;
     return {
       ...base,
       passed: true,
-      reason: `${verified.length} ${noun}(s) of ${digest} verified with key ${keys.join(', ')}`,
+      reason: `${verified.length} ${noun}(s) of ${digest} verified${signers}${skipped}`,
       tlog: tlogOf(verified),
     };
   }
@@ -67,7 +83,7 @@ export function summarize(input: {
       ...base,
       passed: false,
       failure: 'signature',
-      reason: `no ${noun}s found for ${digest} (looked in ${input.looked.join(' and ')})`,
+      reason: `no ${noun}s found for ${digest} (looked in ${input.looked.join(' and ')})${skipped}`,
     };
   }
   return {
@@ -76,6 +92,14 @@ export function summarize(input: {
     failure: 'signature',
     reason: `no ${noun} of ${digest} verified: ${rejections.join('; ')}`,
   };
+}
+
+/** `a@example.com (issuer https://…)`: every SAN the certificate holds, and its OIDC issuer. */
+export function describeIdentity(
+  identity: Pick<CertificateIdentity, 'subjects' | 'issuer'> | undefined,
+): string {
+  if (!identity) return 'a certificate';
+  return `${identity.subjects.join(', ') || '(no subject)'} (issuer ${identity.issuer ?? 'none'})`;
 }
 
 function message(error: unknown): string {

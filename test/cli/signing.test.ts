@@ -11,8 +11,8 @@ import {
   type TestRegistry,
   tempDir,
 } from '../harness/index.js';
-import { FIXTURES, fixtureDescriptor, readCase } from '../signature/cosign-fixtures.js';
-import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
+import { FIXTURES } from '../signature/cosign-fixtures.js';
+import { placeFixture } from '../signature/helpers.js';
 import { vouch, vouchOnTerminal } from './run.js';
 
 const PASSWORD = { VOUCH_PASSWORD: 'correct password' };
@@ -173,6 +173,14 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
     expect(mismatch.code).toBe(1);
     expect(mismatch.stdout).toContain('annotation mismatch: wanted env=dev (signed env=prod)');
     expect((await vouch(['verify', '--key', pub, '-a', 'novalue', ref])).code).toBe(2);
+    // cosign's long name, and vouch's earlier spelling, mean the same.
+    const both = ['--annotations', 'env=prod', '--annotation', 'run=7'];
+    expect((await vouch(['verify', '--key', pub, ...both, ref])).code).toBe(0);
+    expect((await vouch(['verify', '--key', pub, '--annotations', 'run=8', ref])).code).toBe(1);
+    // Scripts written for cosign pass --insecure-ignore-tlog with --key; with no --rekor-key it changes nothing.
+    const ignored = await vouch(['verify', '--key', pub, '--insecure-ignore-tlog', ref]);
+    expect(ignored.code).toBe(0);
+    expect(ignored.stdout.trim()).toMatch(OK_LINE);
   });
 
   it('the signature repository: --signature-repository and COSIGN_REPOSITORY', async () => {
@@ -303,18 +311,8 @@ describe('vouch generate-key-pair, sign, verify, attest, verify-attestation (CLI
   });
 
   it('a real cosign signature with a Rekor bundle: verified with --rekor-key, the SET checked', async () => {
-    const fixture = readCase('dir-img-cosign-key-rekor-valid');
     const repository = 'cosign/real';
-    const digest = await placeManifest(registry.storageDir, repository, 'v1', fixture.manifest as Buffer);
-    await pushLegacyManifest(
-      client,
-      { registry: registry.host, repository },
-      digest,
-      fixture.signatures.map((signature) => ({
-        blob: signature.payload,
-        descriptor: fixtureDescriptor(signature),
-      })),
-    );
+    await placeFixture(registry, client, 'dir-img-cosign-key-rekor-valid', repository, 'v1');
     const ref = `${registry.host}/${repository}:v1`;
     const signer = join(FIXTURES, 'cosign2.pub');
     const rekor = join(FIXTURES, 'rekor.pub');

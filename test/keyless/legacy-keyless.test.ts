@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KeylessError } from '../../src/verify/keyless/errors.js';
+import { VerifyError } from '../../src/verify/errors.js';
 import { verifyLegacyKeyless } from '../../src/verify/keyless/legacy.js';
 import type { KeylessPolicy } from '../../src/verify/keyless/policy.js';
 import { parseTrustedRoot, type TrustedRoot } from '../../src/verify/trust/trusted-root.js';
@@ -265,7 +265,7 @@ describe('legacy keyless cosign signatures made with the test Sigstore', () => {
     });
 
     it('rejects a regular expression RE2 rejects, before verifying anything', () => {
-      expect(() => verify({ subjectRegExp: '(?=acme)', issuer })).toThrow(KeylessError);
+      expect(() => verify({ subjectRegExp: '(?=acme)', issuer })).toThrow(VerifyError);
       expect(() => verify({ subjectRegExp: '(a)\\1', issuer })).toThrow(/not a valid RE2 regular expression/);
     });
   });

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../harness/index.js';
+import { runVouch, tempDir } from '../harness/index.js';
 import { createTestSigstore, newKeyPair, type TestKeyPair, type TestSigstore } from '../sigstore/index.js';
-import { runVouch } from './run-vouch.js';
 
 // Spawns bin/vouch: run `npm run build` first (`npm test` does).
 
@@ -287,8 +286,7 @@ describe('vouch verify-bundle (sigstore-conformance protocol)', () => {
         files['trusted_root.json'] as string,
         artifactDigest,
       ],
-      {},
-      dir,
+      { cwd: dir },
     );
     expect(path).toContain(artifactDigest);
     expect(run.code).toBe(1);

@@ -9,6 +9,7 @@ import {
   type Repository,
 } from '../../src/registry/index.js';
 import { buildLegacyManifest, type LegacySuffix, legacyTag } from '../../src/signature/index.js';
+import { fixtureDescriptor, readCase } from './cosign-fixtures.js';
 
 /**
  * Puts manifest bytes straight into a running distribution registry's filesystem storage under `tag`,
@@ -46,6 +47,33 @@ export async function pushLegacyManifest(
   const { manifest, config } = buildLegacyManifest(layers.map((layer) => layer.descriptor));
   await client.putBlob(repo, config);
   return client.putManifest(repo, legacyTag(digest, suffix), manifest, MediaType.OCI_MANIFEST);
+}
+
+/**
+ * A real-cosign fixture case (see cosign-fixtures.ts) in a running registry: its signed manifest placed
+ * in the registry's storage under `tag`, its signatures pushed as the `.sig` manifest. Returns the
+ * manifest digest.
+ */
+export async function placeFixture(
+  registry: { host: string; storageDir: string },
+  client: RegistryClient,
+  name: string,
+  repository: string,
+  tag = 'latest',
+): Promise<string> {
+  const fixture = readCase(name);
+  if (!fixture.manifest) throw new Error(`${name} has no manifest`);
+  const digest = await placeManifest(registry.storageDir, repository, tag, fixture.manifest);
+  await pushLegacyManifest(
+    client,
+    { registry: registry.host, repository },
+    digest,
+    fixture.signatures.map((signature) => ({
+      blob: signature.payload,
+      descriptor: fixtureDescriptor(signature),
+    })),
+  );
+  return digest;
 }
 
 /** Content a static fake registry serves: manifests by tag or digest, blobs by digest. */

@@ -45,8 +45,11 @@ export interface TlogOptions {
   signedBy?: 'log' | 'other-key';
   /** Log a valid entry for another payload and signature (a genuine SET over the wrong body). */
   otherEntry?: boolean;
-  /** How a DSSE envelope is logged: a `dsse` entry (default) or a `hashedrekord` over the PAE digest. */
-  kind?: 'dsse' | 'hashedrekord';
+  /**
+   * How a DSSE envelope is logged: a `dsse` entry (bundles' default), an `intoto` 0.0.2 entry (what
+   * cosign's `attest` writes; legacy attestations' default), or a `hashedrekord` over the PAE digest.
+   */
+  kind?: 'dsse' | 'intoto' | 'hashedrekord';
 }
 
 export interface TimestampOptions {
@@ -91,6 +94,16 @@ export interface TestLegacySignature {
   annotations: Record<string, string>;
 }
 
+/** A keyless cosign `.att` layer: the DSSE envelope blob, its signature, and the layer annotations. */
+export interface TestLegacyAttestation {
+  /** The envelope as the layer blob (`application/vnd.dsse.envelope.v1+json`). */
+  envelope: Buffer;
+  /** The envelope's signature (over the pre-authentication encoding). */
+  signature: Buffer;
+  /** `dev.cosignproject.cosign/signature` (empty), `dev.sigstore.cosign/{certificate,chain,bundle}`. */
+  annotations: Record<string, string>;
+}
+
 /** A Sigstore bundle as JSON (`mediaType`, `verificationMaterial`, `messageSignature` | `dsseEnvelope`). */
 export type BundleJson = Record<string, unknown>;
 
@@ -116,8 +129,20 @@ export interface TestSigstore {
     predicate?: unknown,
   ): Record<string, unknown>;
   signLegacy(payload: Uint8Array, options?: KeylessSigningOptions): Promise<TestLegacySignature>;
+  /** A keyless legacy attestation: a DSSE envelope of `payload`, logged as an `intoto` 0.0.2 entry (or `dsse` 0.0.1). */
+  signLegacyAttestation(
+    payloadType: string,
+    payload: Uint8Array,
+    options?: KeylessSigningOptions,
+  ): Promise<TestLegacyAttestation>;
   signBlobBundle(artifact: Uint8Array, options?: BundleSigningOptions): Promise<BundleJson>;
   signDsseBundle(statement: Record<string, unknown>, options?: BundleSigningOptions): Promise<BundleJson>;
+  /** A DSSE bundle of exact payload bytes (what a client signing a statement it serialised itself makes). */
+  signDssePayload(
+    payloadType: string,
+    payload: Uint8Array,
+    options?: BundleSigningOptions,
+  ): Promise<BundleJson>;
 }
 
 const DEFAULT_EMAIL = 'signer@vouch.test';
@@ -366,6 +391,76 @@ export async function createTestSigstore(options: { now?: Date } = {}): Promise<
     return result;
   }
 
+  async function signLegacyAttestation(
+    payloadType: string,
+    payloadBytes: Uint8Array,
+    opts: KeylessSigningOptions = {},
+  ): Promise<TestLegacyAttestation> {
+    const payload = Buffer.from(payloadBytes);
+    const { signer, leafPem, chainPem, notBefore } = await certify(opts);
+    const signature = signBytes(signer.privateKey, dsse.preAuthEncoding(payloadType, payload));
+    const envelope = Buffer.from(
+      JSON.stringify({
+        payloadType,
+        payload: payload.toString('base64'),
+        signatures: [{ keyid: '', sig: signature.toString('base64') }],
+      }),
+    );
+    const annotations: Record<string, string> = {
+      'dev.cosignproject.cosign/signature': '',
+      'dev.sigstore.cosign/certificate': leafPem,
+      'dev.sigstore.cosign/chain': chainPem,
+    };
+    if (opts.tlog !== false) {
+      const tlogOptions = { ...(opts.tlog ?? {}), log: 'v1' as const };
+      let loggedPayload = payload;
+      let loggedSignature = signature;
+      if (tlogOptions.otherEntry) {
+        loggedPayload = Buffer.from('{"another":"statement"}');
+        loggedSignature = signBytes(signer.privateKey, dsse.preAuthEncoding(payloadType, loggedPayload));
+      }
+      const verifier = Buffer.from(leafPem).toString('base64');
+      const body =
+        tlogOptions.kind === 'dsse'
+          ? {
+              apiVersion: '0.0.1',
+              kind: 'dsse',
+              spec: {
+                envelopeHash: { algorithm: 'sha256', value: sha256(envelope).toString('hex') },
+                payloadHash: { algorithm: 'sha256', value: sha256(loggedPayload).toString('hex') },
+                signatures: [{ signature: loggedSignature.toString('base64'), verifier }],
+              },
+            }
+          : {
+              apiVersion: '0.0.2',
+              kind: 'intoto',
+              spec: {
+                content: {
+                  envelope: {
+                    payloadType,
+                    // Rekor stores the envelope's base64 signature base64-encoded once more.
+                    signatures: [
+                      {
+                        publicKey: verifier,
+                        sig: Buffer.from(loggedSignature.toString('base64')).toString('base64'),
+                      },
+                    ],
+                  },
+                  hash: { algorithm: 'sha256', value: sha256(envelope).toString('hex') },
+                  payloadHash: { algorithm: 'sha256', value: sha256(loggedPayload).toString('hex') },
+                },
+              },
+            };
+      const kindVersion =
+        tlogOptions.kind === 'dsse'
+          ? { kind: 'dsse', version: '0.0.1' }
+          : { kind: 'intoto', version: '0.0.2' };
+      const { annotation } = logEntry(body, kindVersion, tlogOptions, notBefore);
+      annotations['dev.sigstore.cosign/bundle'] = annotation as string;
+    }
+    return { envelope, signature, annotations };
+  }
+
   async function signBundle(
     content: { kind: 'message'; artifact: Buffer } | { kind: 'dsse'; payload: Buffer; payloadType: string },
     opts: BundleSigningOptions,
@@ -571,6 +666,7 @@ export async function createTestSigstore(options: { now?: Date } = {}): Promise<
       predicate,
     }),
     signLegacy,
+    signLegacyAttestation,
     signBlobBundle: (artifact, opts = {}) =>
       signBundle({ kind: 'message', artifact: Buffer.from(artifact) }, opts),
     signDsseBundle: (statement, opts = {}) =>
@@ -578,6 +674,8 @@ export async function createTestSigstore(options: { now?: Date } = {}): Promise<
         { kind: 'dsse', payload: Buffer.from(JSON.stringify(statement)), payloadType: IN_TOTO },
         opts,
       ),
+    signDssePayload: (payloadType, payload, opts = {}) =>
+      signBundle({ kind: 'dsse', payload: Buffer.from(payload), payloadType }, opts),
   };
 }
 

@@ -2,10 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReference } from '../../src/reference/index.js';
 import { RegistryClient } from '../../src/registry/index.js';
 import { ImageArtefacts, parsePublicKey } from '../../src/signature/index.js';
-import { type KeyAuthority, keyAuthority, rekorKey, verifySignatures } from '../../src/verify/index.js';
+import {
+  type KeylessPolicy,
+  keyAuthority,
+  keylessAuthority,
+  publicGoodTrustedRoot,
+  rekorKey,
+  type SignatureAuthority,
+  type TrustedRoot,
+  verifySignatures,
+  withPrivatePki,
+  withRekorKeys,
+} from '../../src/verify/index.js';
 import { startRegistry, type TestRegistry } from '../harness/index.js';
 import { fixtureDescriptor, fixtureText, readCase } from '../signature/cosign-fixtures.js';
-import { placeManifest, pushLegacyManifest } from '../signature/helpers.js';
+import { placeFixture, pushLegacyManifest } from '../signature/helpers.js';
 
 /**
  * The real-cosign fixtures replayed through a real registry: the signed manifest is placed in the
@@ -28,23 +39,12 @@ describe('real cosign fixtures through a real registry', () => {
     await registry?.stop();
   });
 
-  async function replay(name: string, authority: KeyAuthority = keyAuthority({ keys: [cosignPub] })) {
-    const fixture = readCase(name);
+  async function replay(name: string, authority: SignatureAuthority = keyAuthority({ keys: [cosignPub] })) {
     const repository = `fixtures/${name}`;
     const repo = { registry: registry.host, repository };
-    if (!fixture.manifest) throw new Error(`${name} has no manifest`);
-    const placed = await placeManifest(registry.storageDir, repository, 'latest', fixture.manifest);
+    const placed = await placeFixture(registry, client, name, repository);
     const { digest } = await client.resolve(parseReference(`${registry.host}/${repository}:latest`));
     expect(digest).toBe(placed);
-    await pushLegacyManifest(
-      client,
-      repo,
-      digest,
-      fixture.signatures.map((signature) => ({
-        blob: signature.payload,
-        descriptor: fixtureDescriptor(signature),
-      })),
-    );
     client.stats.reset();
     const outcome = await verifySignatures(new ImageArtefacts(client, { ...repo, digest }), authority);
     return { outcome, digest };
@@ -133,6 +133,92 @@ describe('real cosign fixtures through a real registry', () => {
       client.resolve(parseReference(`${registry.host}/fixtures/no-manifest@${digest}`)),
     ).rejects.toMatchObject({
       code: 'MANIFEST_UNKNOWN',
+    });
+  });
+
+  describe('keyless rows', () => {
+    const keyless = (policy: KeylessPolicy, trustedRoot: TrustedRoot = publicGoodTrustedRoot()) =>
+      keylessAuthority({ policy, trustedRoot });
+    const mitr = { subject: 'mitr@redhat.com', issuer: 'https://github.com/login/oauth' };
+
+    it('dir-img-cosign-fulcio-rekor-valid: pass with its identity and the embedded public-good root', async () => {
+      const { outcome } = await replay('dir-img-cosign-fulcio-rekor-valid', keyless({ identities: [mitr] }));
+      expect(outcome).toMatchObject({ type: 'keyless', passed: true, tlog: { status: 'verified' } });
+      expect(outcome.reason).toContain('signed by mitr@redhat.com (issuer https://github.com/login/oauth)');
+      expect(outcome.tlog?.detail).toContain('https://rekor.sigstore.dev');
+    });
+
+    it('dir-img-cosign-fulcio-rekor-valid: fail with another identity, another issuer, or a Rekor key that did not sign the entry', async () => {
+      const name = 'dir-img-cosign-fulcio-rekor-valid';
+      const identity = await replay(
+        name,
+        keyless({ identities: [{ ...mitr, subject: 'someone@redhat.com' }] }),
+      );
+      expect(identity.outcome).toMatchObject({ passed: false, failure: 'signature' });
+      expect(identity.outcome.reason).toContain('[IDENTITY_MISMATCH]');
+      expect(identity.outcome.reason).toContain('"mitr@redhat.com"');
+      const issuer = await replay(
+        name,
+        keyless({ identities: [{ ...mitr, issuer: 'https://accounts.google.com' }] }),
+      );
+      expect(issuer.outcome.passed).toBe(false);
+      expect(issuer.outcome.reason).toContain('[ISSUER_MISMATCH]');
+      const otherRekor = await replay(
+        name,
+        keyless({ identities: [mitr] }, withRekorKeys(publicGoodTrustedRoot(), [cosignPub])),
+      );
+      expect(otherRekor.outcome.passed).toBe(false);
+      expect(otherRekor.outcome.reason).toContain('which is not a trusted Rekor key [TLOG_UNTRUSTED]');
+      const fixtureRekor = await replay(
+        name,
+        keyless({ identities: [mitr] }, withRekorKeys(publicGoodTrustedRoot(), [rekorPub])),
+      );
+      expect(fixtureRekor.outcome.passed).toBe(true);
+    });
+
+    it('dir-img-cosign-fulcio-rekor-valid: a key authority does not accept a keyless signature', async () => {
+      const { outcome } = await replay(
+        'dir-img-cosign-fulcio-rekor-valid',
+        keyAuthority({ keys: [cosignPub] }),
+      );
+      expect(outcome.passed).toBe(false);
+    });
+
+    it('dir-img-cosign-pki-valid: pass with the private PKI and its identity; fail with another identity or issuer', async () => {
+      const name = 'dir-img-cosign-pki-valid';
+      const trustedRoot = withPrivatePki(publicGoodTrustedRoot(), {
+        roots: fixtureText('pki_root_crts.pem'),
+        intermediates: fixtureText('pki_intermediate_crts.pem'),
+      });
+      // No SCT and no Rekor entry: cosign verifies it with --insecure-ignore-sct --insecure-ignore-tlog.
+      const policy = (identity: KeylessPolicy['identities'][number]) =>
+        keyless({ identities: [identity], insecureIgnoreSct: true, insecureIgnoreTlog: true }, trustedRoot);
+      const good = await replay(name, policy({ subject: 'qiwan@redhat.com', issuerRegExp: '.*' }));
+      expect(good.outcome).toMatchObject({
+        passed: true,
+        tlog: { status: 'ignored' },
+        warnings: [
+          'SCT check skipped (--insecure-ignore-sct)',
+          'transparency log check skipped (--insecure-ignore-tlog)',
+        ],
+      });
+      expect(good.outcome.reason).toContain('signed by qiwan@redhat.com, myhost.example.com (issuer none)');
+      const identity = await replay(name, policy({ subject: 'mitr@redhat.com', issuerRegExp: '.*' }));
+      expect(identity.outcome.reason).toContain('[IDENTITY_MISMATCH]');
+      const issuer = await replay(
+        name,
+        policy({ subject: 'qiwan@redhat.com', issuer: 'https://accounts.google.com' }),
+      );
+      expect(issuer.outcome.reason).toContain('[ISSUER_MISMATCH]');
+      const publicGood = await replay(
+        name,
+        keyless({
+          identities: [{ subject: 'qiwan@redhat.com', issuerRegExp: '.*' }],
+          insecureIgnoreSct: true,
+          insecureIgnoreTlog: true,
+        }),
+      );
+      expect(publicGood.outcome.reason).toContain('[UNTRUSTED_CA]');
     });
   });
 });

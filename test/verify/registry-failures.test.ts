@@ -10,7 +10,12 @@ import {
   signLegacy,
 } from '../../src/signature/index.js';
 import { Deadline } from '../../src/util/deadline.js';
-import { keyAuthority, verifySignatures } from '../../src/verify/index.js';
+import {
+  keyAuthority,
+  keylessAuthority,
+  publicGoodTrustedRoot,
+  verifySignatures,
+} from '../../src/verify/index.js';
 import {
   buildImage,
   type FakeRegistry,
@@ -75,44 +80,54 @@ describe('registry failures are reported as registry failures', () => {
     await fake?.stop();
   });
 
-  const verify = (deadline?: Deadline) =>
-    verifySignatures(
-      new ImageArtefacts(
-        client,
-        { registry: fake.host, repository: 'app', digest: DIGEST },
-        deadline ? { deadline } : {},
-      ),
-      keyAuthority({ keys: [key.publicKey] }),
-    );
+  // The lookup (and so this rule) is shared by key and keyless authorities.
+  describe.each(['key', 'keyless'] as const)('%s authority', (kind) => {
+    const verify = (deadline?: Deadline) =>
+      verifySignatures(
+        new ImageArtefacts(
+          client,
+          { registry: fake.host, repository: 'app', digest: DIGEST },
+          deadline ? { deadline } : {},
+        ),
+        kind === 'key'
+          ? keyAuthority({ keys: [key.publicKey] })
+          : keylessAuthority({
+              policy: {
+                identities: [{ subject: 'signer@example.com', issuer: 'https://issuer.example.com' }],
+              },
+              trustedRoot: publicGoodTrustedRoot(),
+            }),
+      );
 
-  it('429 on the .sig manifest', async () => {
-    mode = 'throttle-sig';
-    const outcome = await verify();
-    expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
-    expect(outcome.reason).toMatch(/registry failure while reading the signatures of .*429/);
-    expect(outcome.reason).not.toMatch(/no signatures found/);
-  });
+    it('429 on the .sig manifest', async () => {
+      mode = 'throttle-sig';
+      const outcome = await verify();
+      expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
+      expect(outcome.reason).toMatch(/registry failure while reading the signatures of .*429/);
+      expect(outcome.reason).not.toMatch(/no signatures found/);
+    });
 
-  it('401 on the .sig manifest', async () => {
-    mode = 'unauthorized-sig';
-    const outcome = await verify();
-    expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
-    expect(outcome.reason).toMatch(/reading the .sig signatures: .*requires authentication/);
-    expect(outcome.reason).not.toMatch(/listing the referrers/);
-  });
+    it('401 on the .sig manifest', async () => {
+      mode = 'unauthorized-sig';
+      const outcome = await verify();
+      expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
+      expect(outcome.reason).toMatch(/reading the .sig signatures: .*requires authentication/);
+      expect(outcome.reason).not.toMatch(/listing the referrers/);
+    });
 
-  it('429 on the referrers listing when there is no .sig', async () => {
-    mode = 'throttle-referrers';
-    const outcome = await verify();
-    expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
-    expect(outcome.reason).toMatch(/listing the referrers: .*429/);
-  });
+    it('429 on the referrers listing when there is no .sig', async () => {
+      mode = 'throttle-referrers';
+      const outcome = await verify();
+      expect(outcome).toMatchObject({ passed: false, failure: 'registry' });
+      expect(outcome.reason).toMatch(/listing the referrers: .*429/);
+    });
 
-  it('a registry that does not answer within the deadline', async () => {
-    mode = 'stall-sig';
-    const outcome = await verify(Deadline.after(300));
-    expect(outcome).toMatchObject({ passed: false, failure: 'timeout' });
-    expect(outcome.reason).toMatch(/timed out while reading the signatures/);
+    it('a registry that does not answer within the deadline', async () => {
+      mode = 'stall-sig';
+      const outcome = await verify(Deadline.after(300));
+      expect(outcome).toMatchObject({ passed: false, failure: 'timeout' });
+      expect(outcome.reason).toMatch(/timed out while reading the signatures/);
+    });
   });
 });
 

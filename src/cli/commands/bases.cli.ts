@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { addVerificationFlags } from '../verification-flags.js';
 import type { BasesOptions } from './bases.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -20,7 +21,7 @@ function noMatchPolicyOption(): Option {
 export const basesCommand: CommandModule = {
   example: 'vouch bases --policy policy.yaml --strict --pin .',
   register(program: Command) {
-    program
+    const command = program
       .command('bases')
       .summary('verify the base images of Dockerfiles and .ko.yaml before a build')
       .description(
@@ -34,16 +35,8 @@ export const basesCommand: CommandModule = {
         new Option('--policy <path>', 'ClusterImagePolicy or verification config (repeatable)').argParser(
           collect,
         ),
-      )
-      .option('--key <pub>', 'verify signatures with this public key instead of a policy')
-      .option('--certificate-identity <identity>', 'keyless: the signer identity (exact)')
-      .option('--certificate-identity-regexp <regexp>', 'keyless: the signer identity (regular expression)')
-      .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer (exact)')
-      .option('--certificate-oidc-issuer-regexp <regexp>', 'keyless: the OIDC issuer (regular expression)')
-      .option(
-        '--trusted-root <file>',
-        'keyless: Sigstore trusted_root.json to use instead of the embedded one',
-      )
+      );
+    addVerificationFlags(command)
       .addOption(noMatchPolicyOption())
       .option('--strict', 'exit 1 on any failure or uncovered image', false)
       .option(

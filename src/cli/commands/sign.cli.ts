@@ -21,8 +21,10 @@ export const signCommand: CommandModule = {
         'private key (cosign encrypted, PKCS#8, EC or RSA PEM); password from VOUCH_PASSWORD, COSIGN_PASSWORD or a prompt',
       )
       .addOption(
-        new Option('-a, --annotation <key=value>', 'annotation to sign (repeatable)').argParser(collect),
+        new Option('-a, --annotations <key=value>', 'annotation to sign (repeatable)').argParser(collect),
       )
+      // vouch's phase-1 spelling, still read.
+      .addOption(new Option('--annotation <key=value>').argParser(collect).hideHelp())
       .option('--recursive', 'also sign every manifest of a multi-platform index', false)
       .addOption(
         new Option('--format <format>', 'signature format').choices(['legacy', 'bundle']).default('legacy'),

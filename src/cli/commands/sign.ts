@@ -33,6 +33,8 @@ import { printLines } from '../output.js';
 
 export interface SignOptions extends GlobalOptions {
   key: string;
+  annotations?: string[];
+  /** `--annotation`, the phase-1 spelling of `--annotations`. */
   annotation?: string[];
   recursive: boolean;
   format: 'legacy' | 'bundle';
@@ -42,7 +44,7 @@ export interface SignOptions extends GlobalOptions {
 /** `vouch sign`: resolve each image, sign its digest (and with --recursive every child manifest). */
 export async function runSign(images: string[], options: SignOptions): Promise<ExitCode> {
   const refs = parseImages(images);
-  const annotations = parseAnnotations(options.annotation);
+  const annotations = parseAnnotations([...(options.annotation ?? []), ...(options.annotations ?? [])]);
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
   const key = await loadPrivateKeyFile(options.key);
   const client = await createClient(options);

@@ -1,11 +1,12 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { addVerificationFlags } from '../verification-flags.js';
 import type { UpdateCommandOptions } from './update.js';
 
 export const updateCommand: CommandModule = {
   example: 'vouch update --key cosign.pub --path clusters/prod --author "vouch <vouch@example.com>" --push',
   register(program: Command) {
-    program
+    const command = program
       .command('update')
       .summary('image automation that only ever commits verified digests (Flux ImagePolicy markers)')
       .description(
@@ -18,19 +19,8 @@ export const updateCommand: CommandModule = {
         '--images <path...>',
         'Flux ImageRepository/ImagePolicy files or directories (default: found under --path)',
       )
-      .option('--policy <path...>', 'ClusterImagePolicy files or directories to verify with')
-      .option('--key <file>', 'verify with this public key')
-      .option('--certificate-identity <identity>', 'keyless: the signer identity, exactly')
-      .option(
-        '--certificate-identity-regexp <regexp>',
-        'keyless: the signer identity, as a regular expression',
-      )
-      .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer, exactly')
-      .option(
-        '--certificate-oidc-issuer-regexp <regexp>',
-        'keyless: the OIDC issuer, as a regular expression',
-      )
-      .option('--trusted-root <file>', 'keyless: Sigstore trusted_root.json instead of the embedded one')
+      .option('--policy <path...>', 'ClusterImagePolicy files or directories to verify with');
+    addVerificationFlags(command)
       .option('--repo <dir>', 'the Git working tree', '.')
       .option('--path <dir>', 'directory inside the repository to scan for markers, relative to its root')
       .option(

@@ -1,15 +1,15 @@
 import { resolvePredicateType, SignatureError } from '../../signature/index.js';
 import {
-  CelConditionError,
   type CompiledCondition,
   compileCondition,
+  VerifyError,
   verifyAttestations,
 } from '../../verify/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, parseImages, timeoutMs } from '../global-options.js';
 import { checkImages, loadAuthority, report, type VerifyOptions } from './verify.js';
 
-export interface VerifyAttestationOptions extends Omit<VerifyOptions, 'annotation'> {
+export interface VerifyAttestationOptions extends Omit<VerifyOptions, 'annotation' | 'annotations'> {
   type: string;
   condition?: string;
 }
@@ -32,11 +32,11 @@ export async function runVerifyAttestation(
     try {
       condition = compileCondition(options.condition, ['statement']);
     } catch (error) {
-      if (error instanceof CelConditionError) throw new CliError('USAGE', error.message);
+      if (error instanceof VerifyError) throw new CliError('USAGE', error.message);
       throw error;
     }
   }
-  const authority = await loadAuthority(options, '--key');
+  const authority = await loadAuthority(options);
   const client = await createClient(options);
   try {
     const results = await checkImages(

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { VerifyError } from '../../verify/errors.js';
 import { type BundleArtifact, type BundleSigner, verifyBundle } from '../../verify/keyless/bundle.js';
-import { KeylessError } from '../../verify/keyless/errors.js';
 import { publicGoodTrustedRoot, stagingTrustedRoot } from '../../verify/trust/embedded.js';
 import { parsePublicKeyPem } from '../../verify/trust/pem.js';
 import { loadTrustedRootFile, type TrustedRoot } from '../../verify/trust/trusted-root.js';
@@ -59,7 +59,7 @@ async function signerFrom(options: VerifyBundleOptions): Promise<BundleSigner> {
       );
     const pemText = (await readInput(options.key, '--key')).toString('utf8');
     try {
-      return { key: parsePublicKeyPem(pemText, `--key ${options.key}`) };
+      return { key: parsePublicKeyPem(pemText, `--key ${options.key}`).key };
     } catch (error) {
       throw new CliError('CONFIG', (error as Error).message, { cause: error });
     }
@@ -77,7 +77,7 @@ async function trustedRootFrom(options: VerifyBundleOptions): Promise<TrustedRoo
     if (options.trustedRoot !== undefined) return await loadTrustedRootFile(options.trustedRoot);
     return options.staging ? stagingTrustedRoot() : publicGoodTrustedRoot();
   } catch (error) {
-    if (error instanceof KeylessError) throw new CliError('CONFIG', error.message, { cause: error });
+    if (error instanceof VerifyError) throw new CliError('CONFIG', error.message, { cause: error });
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { addCacheOptions } from '../cache-options.js';
+import { addVerificationFlags } from '../verification-flags.js';
 import type { VerifyOptions } from './verify.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -18,16 +19,19 @@ function noMatchPolicyOption(): Option {
 export const verifyCommand: CommandModule = {
   example: 'vouch verify --key cosign.pub 127.0.0.1:5000/demo/app:v1',
   register(program: Command) {
-    const verify = program
+    const command = program
       .command('verify')
-      .summary('verify images’ signatures with a public key or ClusterImagePolicies')
+      .summary('verify images’ signatures: a public key, a keyless identity, or ClusterImagePolicies')
       .description(
         'Resolve each image to its digest once and verify its cosign signatures (legacy .sig, then Sigstore ' +
-          'bundles attached as referrers) with a public key (--key), or check it against ClusterImagePolicy ' +
-          'files (--policy) with the policy engine. Exit 0 only when every image verified.',
+          'bundles attached as referrers) with a public key (--key), or keylessly: a certificate for the ' +
+          'given identity and OIDC issuer that chains to the trusted root (the embedded Sigstore public-good ' +
+          'root unless --trusted-root), with an SCT and a Rekor entry, checked offline; or check each image ' +
+          'against ClusterImagePolicy files (--policy) with the policy engine. Exit 0 only when every image ' +
+          'verified.',
       )
-      .argument('<image...>', 'image references')
-      .option('--key <file>', 'public key (PEM)')
+      .argument('<image...>', 'image references');
+    addVerificationFlags(command)
       .addOption(
         new Option(
           '--policy <path>',
@@ -35,18 +39,6 @@ export const verifyCommand: CommandModule = {
         ).argParser(collect),
       )
       .addOption(noMatchPolicyOption())
-      .addOption(
-        new Option(
-          '-a, --annotation <key=value>',
-          'annotation the signature must carry (repeatable)',
-        ).argParser(collect),
-      )
-      .addOption(
-        new Option(
-          '--rekor-key <file>',
-          'Rekor public key: require and verify a transparency-log entry (repeatable)',
-        ).argParser(collect),
-      )
       .option(
         '--signature-repository <repo>',
         'look for signatures in this repository (default: COSIGN_REPOSITORY, else beside the image)',
@@ -54,11 +46,11 @@ export const verifyCommand: CommandModule = {
       .addOption(
         new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'),
       );
-    addCacheOptions(verify);
-    verify.action(
-      action(async (images: string[], _options: unknown, command: Command) => {
+    addCacheOptions(command);
+    command.action(
+      action(async (images: string[], _options: unknown, cmd: Command) => {
         const { runVerify } = await import('./verify.js');
-        return runVerify(images, optionsOf<VerifyOptions>(command));
+        return runVerify(images, optionsOf<VerifyOptions>(cmd));
       }),
     );
   },

@@ -2,34 +2,27 @@ import { describeError } from '../../errors.js';
 import type { NoMatchPolicy } from '../../policy/model.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
 import { type RegistryClient, RegistryError } from '../../registry/index.js';
-import { ImageArtefacts, type PublicKey, parsePublicKey, SignatureError } from '../../signature/index.js';
+import { ImageArtefacts } from '../../signature/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 // Specific modules rather than verify/index.js: the CEL engine behind verify-attestation costs
 // hundreds of milliseconds to load, which `vouch verify` should not pay.
-import {
-  type KeyAuthority,
-  keyAuthority,
-  type RekorKey,
-  rekorKey,
-  type SignatureSource,
-} from '../../verify/authority.js';
+import type { SignatureAuthority, SignatureSource } from '../../verify/authority.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
+import { describeIdentity } from '../../verify/summary.js';
 import type { CacheFlags } from '../cache-options.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
-import { parseAnnotations, parseSignatureRepository, readKeyFile } from './sign.js';
+import { authorityFromFlags, hasVerificationFlags, type VerificationFlags } from '../verification-flags.js';
+import { parseSignatureRepository } from './sign.js';
 
-export interface VerifyOptions extends GlobalOptions, CacheFlags {
-  /** Absent when --policy is given instead (commander leaves it undefined). */
-  key: string;
+export interface VerifyOptions extends GlobalOptions, VerificationFlags, CacheFlags {
+  /** ClusterImagePolicy files: then the policy engine decides, and no verification flag may be given. */
   policy?: string[];
   noMatchPolicy?: NoMatchPolicy;
-  annotation?: string[];
-  rekorKey?: string[];
   signatureRepository?: string;
   output: OutputFormat;
 }
@@ -40,13 +33,14 @@ const IMAGE_CONCURRENCY = 16;
 /** `vouch verify`: each image resolved once, its signatures checked against the key. */
 export async function runVerify(images: string[], options: VerifyOptions): Promise<ExitCode> {
   if (options.policy?.length) {
-    if (options.key) throw new CliError('USAGE', 'use --key or --policy, not both');
+    if (hasVerificationFlags(options)) {
+      throw new CliError('USAGE', '--policy replaces --key and the keyless flags: give one or the other');
+    }
     const { runVerifyPolicy } = await import('./verify-policy.js');
     return runVerifyPolicy(images, { ...options, policy: options.policy });
   }
-  if (!options.key) throw new CliError('USAGE', 'say what to verify against: --key PUB or --policy PATH');
   const refs = parseImages(images);
-  const authority = await loadAuthority(options, '--key');
+  const authority = await loadAuthority(options);
   const client = await createClient(options);
   try {
     const results = await checkImages(
@@ -64,34 +58,22 @@ export async function runVerify(images: string[], options: VerifyOptions): Promi
   }
 }
 
-/** The key authority the flags describe; unreadable, empty or non-key files are usage errors. */
+/**
+ * The authority the verification flags describe (see `verification-flags.ts`), with the signature
+ * repository; the warnings for checks the flags turned off go to stderr before anything is verified.
+ */
 export async function loadAuthority(
-  options: Pick<VerifyOptions, 'key' | 'annotation' | 'rekorKey' | 'signatureRepository'>,
-  name: string,
-): Promise<KeyAuthority> {
-  const key = await loadPublicKeyFile(options.key, 'public key');
-  const rekorKeys: RekorKey[] = [];
-  for (const path of options.rekorKey ?? [])
-    rekorKeys.push(rekorKey(await loadPublicKeyFile(path, 'Rekor public key')));
-  const annotations = parseAnnotations(options.annotation);
+  options: VerificationFlags & Pick<VerifyOptions, 'signatureRepository'>,
+): Promise<SignatureAuthority> {
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
-  return keyAuthority({
-    name,
-    keys: [key],
-    ...(rekorKeys.length && { rekorKeys }),
-    ...(Object.keys(annotations).length && { annotations }),
+  const { authority, warnings } = await authorityFromFlags(options, {
     ...(signatureRepository && { source: { signatureRepository } }),
   });
-}
-
-export async function loadPublicKeyFile(path: string, what: string): Promise<PublicKey> {
-  const text = await readKeyFile(path, what);
-  try {
-    return parsePublicKey(text, `${what} file ${path}`);
-  } catch (error) {
-    if (error instanceof SignatureError) throw new CliError('INPUT', error.message, { cause: error });
-    throw error;
-  }
+  await printLines(
+    warnings.map((warning) => `vouch: warning: ${warning}`),
+    process.stderr,
+  );
+  return authority;
 }
 
 export interface ImageResult {
@@ -144,7 +126,7 @@ export async function report(
   results: readonly ImageResult[],
   output: OutputFormat,
   noun: 'signature' | 'attestation',
-  authority: KeyAuthority,
+  authority: SignatureAuthority,
 ): Promise<void> {
   const failures = results.filter((result) => !result.outcome?.passed).map(failureLine);
   if (output === 'json') {
@@ -157,8 +139,10 @@ export async function report(
           verified: s.verified,
           reason: s.reason,
           format: s.format,
+          ...(s.identity && { identity: s.identity }),
         })),
         tlog: result.outcome?.tlog ?? null,
+        ...(result.outcome?.warnings && { warnings: result.outcome.warnings }),
       })),
     );
     await printLines(failures, process.stderr);
@@ -170,7 +154,10 @@ export async function report(
     ),
   );
   // The key alone vouched: say so, rather than skip the transparency log silently (policy-controller does).
-  if (results.some((result) => result.outcome?.passed && result.outcome.tlog?.status !== 'verified'))
+  if (
+    authority.type === 'key' &&
+    results.some((result) => result.outcome?.passed && result.outcome.tlog?.status !== 'verified')
+  )
     await printLines(
       [
         `vouch: no transparency log was checked (the key alone vouches); give --rekor-key to require a Rekor entry`,
@@ -179,9 +166,13 @@ export async function report(
     );
 }
 
-function successLine(result: ImageResult, noun: string, authority: KeyAuthority): string {
-  const verified = result.outcome?.signatures.filter((s) => s.verified).length ?? 0;
-  return `✔ ${result.reference} verified (${verified} ${noun}(s), key ${authority.keys.map((k) => k.fingerprint).join(', ')})`;
+function successLine(result: ImageResult, noun: string, authority: SignatureAuthority): string {
+  const verified = result.outcome?.signatures.filter((s) => s.verified) ?? [];
+  const signer =
+    authority.type === 'key'
+      ? `key ${authority.keys.map((k) => k.fingerprint).join(', ')}`
+      : `signed by ${[...new Set(verified.map((s) => describeIdentity(s.identity)))].join('; ')}`;
+  return `✔ ${result.reference} verified (${verified.length} ${noun}(s), ${signer})`;
 }
 
 function failureLine(result: ImageResult): string {

@@ -4,7 +4,8 @@
  */
 import { parse as parseCel } from '@bufbuild/cel';
 import { describeError } from '../../errors.js';
-import { CelConditionError, compileCondition } from '../../verify/cel.js';
+import { compileCondition } from '../../verify/cel.js';
+import { isCelError } from '../../verify/errors.js';
 import { ATTESTATION_CEL_VARIABLES, policyCelVariables } from '../cel-variables.js';
 import type { SuppliedObjects } from '../load/references.js';
 import {
@@ -168,7 +169,7 @@ export async function compilePolicyBody(
   try {
     compileCondition(expression, variables);
   } catch (error) {
-    if (!(error instanceof CelConditionError)) throw error;
+    if (!isCelError(error)) throw error;
     reporter.error('INVALID', expressionPath, error.message);
     return undefined;
   }

@@ -6,15 +6,17 @@
  */
 import { describeError, VouchError } from '../../errors.js';
 import { parsePublicKey } from '../../signature/index.js';
+import { encodePem } from '../../signature/keys/pem.js';
 import {
   type KeyAuthority,
   type KeylessAuthority,
   keyAuthority,
   type SignatureAuthority,
 } from '../../verify/authority.js';
-import { CelConditionError, type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import { type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import { isCelError } from '../../verify/errors.js';
 import { compileKeylessPolicy, type KeylessPolicy } from '../../verify/keyless/policy.js';
-import { parseCertificatesPem, toPem } from '../../verify/trust/pem.js';
+import { parseCertificatesPem } from '../../verify/trust/pem.js';
 import { withPrivatePki } from '../../verify/trust/private-pki.js';
 import { ATTESTATION_CEL_VARIABLES } from '../cel-variables.js';
 import { canonicalHash } from '../fingerprint.js';
@@ -174,7 +176,8 @@ function splitCaCertificates(pem: string, authority: string): { roots: string; i
     throw new TrustProblem(
       `keyless.ca-cert of authority ${authority} holds no self-signed root certificate to anchor a chain`,
     );
-  const text = (entries: typeof certificates) => entries.map((entry) => toPem(entry.der)).join('');
+  const text = (entries: typeof certificates) =>
+    entries.map((entry) => encodePem('CERTIFICATE', entry.der)).join('');
   return { roots: text(roots), ...(intermediates.length > 0 && { intermediates: text(intermediates) }) };
 }
 
@@ -191,7 +194,7 @@ export function attestationCondition(expression: string): CompiledCondition {
   try {
     inner = compileCondition(expression, ATTESTATION_CEL_VARIABLES);
   } catch (error) {
-    if (error instanceof CelConditionError) throw new TrustProblem(error.message);
+    if (isCelError(error)) throw new TrustProblem(error.message);
     throw error;
   }
   return {

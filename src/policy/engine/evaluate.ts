@@ -15,7 +15,7 @@ import { describeError } from '../../errors.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
 import type { Deadline } from '../../util/deadline.js';
 import { verifyAttestations } from '../../verify/attestations.js';
-import { CelConditionError } from '../../verify/cel.js';
+import { isCelError } from '../../verify/errors.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome, FailureKind } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
@@ -302,7 +302,7 @@ async function evaluatePolicy(prepared: PreparedPolicy, subject: Subject): Promi
     if (prepared.condition.condition.evaluate(input)) return { ...base, passed: true };
     return failed(`the condition ${policy.policy.expression} is false`, 'policy');
   } catch (error) {
-    if (!(error instanceof CelConditionError)) throw error;
+    if (!isCelError(error)) throw error;
     return failed(error.message, 'policy');
   }
 }

@@ -3,7 +3,8 @@
  * resolved), CEL conditions compiled. Policies are prepared the first time they match an image.
  */
 import { describeError } from '../../errors.js';
-import { CelConditionError, type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import { type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import { isCelError } from '../../verify/errors.js';
 import { policyCelVariables } from '../cel-variables.js';
 import type { CompiledPolicy, PolicySet } from '../model.js';
 import { type PreparedAuthority, prepareAuthority } from './authorities.js';
@@ -47,7 +48,7 @@ export class PreparedPolicySet {
           condition: compileCondition(policy.policy.expression, policyCelVariables(policy.policy)),
         };
       } catch (error) {
-        if (!(error instanceof CelConditionError)) throw error;
+        if (!isCelError(error)) throw error;
         condition = { ok: false, problem: describeError(error) };
       }
     }

@@ -11,12 +11,18 @@ import {
 import { dsse, crypto as sigstoreCrypto } from '@sigstore/core';
 import { HashAlgorithm, type TrustedRoot } from '@sigstore/protobuf-specs';
 import { type SignedEntity, toSignedEntity } from '@sigstore/verify';
+import {
+  CosignMediaType,
+  type InTotoStatement,
+  parseStatement,
+  SignatureError,
+  subjectsNaming,
+} from '../../signature/index.js';
 import type { TransparencyLogOutcome } from '../outcome.js';
 import { trustMaterialFor, trustMaterialWithKey } from '../trust/material.js';
 import { certificateIdentity, describeCertificate } from './certificate.js';
 import { runVerifier } from './engine.js';
 import { matchIdentities } from './identity.js';
-import { type InTotoStatement, parseInTotoStatement, statementNamesDigest } from './in-toto.js';
 import { compileKeylessPolicy, type KeylessPolicy } from './policy.js';
 import { prehashSupported, verifyPrehashed } from './prehash.js';
 import { failed, type KeylessFailureCode, type KeylessVerification } from './result.js';
@@ -142,9 +148,17 @@ export function verifyBundle(
   }
   if (bundle.content.$case === 'dsseEnvelope') {
     const envelope = bundle.content.dsseEnvelope;
-    const parsed = parseInTotoStatement(envelope.payloadType, envelope.payload);
-    if (!parsed.ok) return fail('MALFORMED', parsed.reason);
-    statement = parsed.statement;
+    if (envelope.payloadType !== CosignMediaType.IN_TOTO)
+      return fail(
+        'MALFORMED',
+        `DSSE payload type is ${JSON.stringify(envelope.payloadType)}, not ${CosignMediaType.IN_TOTO}`,
+      );
+    try {
+      statement = parseStatement(envelope.payload);
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+      return fail('MALFORMED', `DSSE payload is not an in-toto statement: ${error.message}`);
+    }
     const kinds = new Set(entity.tlogEntries.map((entry) => entry.kindVersion?.kind));
     if (kinds.has('hashedrekord')) {
       if (kinds.size > 1)
@@ -262,7 +276,7 @@ export function verifyBundle(
     reason = `signed by ${identity.subjects[0] ?? names.subject} (issuer ${identity.issuer ?? 'none'})`;
   }
 
-  if (statement !== undefined && !statementNamesDigest(statement, artifactSha256))
+  if (statement !== undefined && subjectsNaming(statement, `sha256:${artifactSha256}`).length === 0)
     return fail(
       'DIGEST_MISMATCH',
       `the signed in-toto statement has no subject with sha256:${artifactSha256} (subjects: ${statement.subject

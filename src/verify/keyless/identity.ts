@@ -1,5 +1,5 @@
+import { VerifyError } from '../errors.js';
 import type { CertificateIdentity } from './certificate.js';
-import { KeylessError } from './errors.js';
 import { compileIdentityRegExp, type IdentityRegExp } from './regexp.js';
 
 /**
@@ -51,11 +51,11 @@ function compilePair(
   patternName: string,
 ): ValueMatcher {
   if (exact !== undefined && pattern !== undefined)
-    throw new KeylessError('POLICY_INVALID', `${what}: give ${exactName} or ${patternName}, not both`);
+    throw new VerifyError('POLICY_INVALID', `${what}: give ${exactName} or ${patternName}, not both`);
   if (pattern !== undefined)
     return { kind: 'regexp', regexp: compileIdentityRegExp(pattern, `${what} ${patternName}`) };
   if (exact !== undefined && exact !== '') return { kind: 'exact', value: exact };
-  throw new KeylessError('POLICY_INVALID', `${what}: one of ${exactName} or ${patternName} is required`);
+  throw new VerifyError('POLICY_INVALID', `${what}: one of ${exactName} or ${patternName} is required`);
 }
 
 function matches(matcher: ValueMatcher, value: string): boolean {

@@ -1,3 +1,8 @@
+/**
+ * Keyless (certificate-identity) verification: legacy `.sig` / `.att` layers carrying cosign's
+ * certificate, chain and Rekor bundle annotations, and Sigstore bundles, against a trusted root and a
+ * keyless policy. The dispatchers in `../signatures.ts` and `../attestations.ts` call it per artefact.
+ */
 export {
   type BundleArtifact,
   type BundleSigner,
@@ -6,7 +11,6 @@ export {
   verifyBundle,
 } from './bundle.js';
 export { type CertificateIdentity, certificateIdentity, subjectAlternativeNames } from './certificate.js';
-export { KeylessError, type KeylessErrorCode } from './errors.js';
 export {
   type CompiledIdentity,
   compileIdentity,
@@ -15,18 +19,13 @@ export {
   matchIdentities,
 } from './identity.js';
 export {
-  IN_TOTO_PAYLOAD_TYPE,
-  type InTotoStatement,
-  parseInTotoStatement,
-  statementNamesDigest,
-} from './in-toto.js';
-export {
-  COSIGN_ANNOTATIONS,
+  type LegacyAttestationVerification,
+  type LegacyAttestationVerifyOptions,
   type LegacyKeylessSignature,
   type LegacyVerifyOptions,
   legacyKeylessFromAnnotations,
-  payloadDigest,
   verifyLegacyKeyless,
+  verifyLegacyKeylessAttestation,
 } from './legacy.js';
 export { toSignatureOutcome } from './outcome.js';
 export {
@@ -37,5 +36,4 @@ export {
   keylessPolicyFromFlags,
 } from './policy.js';
 export { compileIdentityRegExp, type IdentityRegExp } from './regexp.js';
-export { parseRekorBundle, type RekorBundle, verifyRekorSet } from './rekor-bundle.js';
 export type { JudgedTime, KeylessFailureCode, KeylessVerification, SignerCertificate } from './result.js';

@@ -16,6 +16,13 @@ export function toSignatureOutcome(
     format: origin.format,
     ...(origin.artefact !== undefined && { artefact: origin.artefact }),
     verified: result.verified,
+    ...(result.verified &&
+      result.signer?.kind === 'certificate' && {
+        identity: {
+          subjects: result.signer.identity.subjects,
+          ...(result.signer.identity.issuer !== undefined && { issuer: result.signer.identity.issuer }),
+        },
+      }),
     reason: result.verified
       ? `${result.reason}${warnings}`
       : `${result.reason} [${result.failure ?? 'FAILED'}]${warnings}`,

@@ -1,4 +1,4 @@
-import { KeylessError } from './errors.js';
+import { VerifyError } from '../errors.js';
 import {
   type CompiledIdentity,
   compileIdentity,
@@ -35,12 +35,12 @@ export interface CompiledKeylessPolicy {
 
 const compiled = new WeakMap<KeylessPolicy, CompiledKeylessPolicy>();
 
-/** Validates the policy and compiles its regular expressions (RE2); throws KeylessError POLICY_INVALID. */
+/** Validates the policy and compiles its regular expressions (RE2); throws VerifyError POLICY_INVALID. */
 export function compileKeylessPolicy(policy: KeylessPolicy): CompiledKeylessPolicy {
   const cached = compiled.get(policy);
   if (cached) return cached;
   if (!Array.isArray(policy.identities) || policy.identities.length === 0)
-    throw new KeylessError(
+    throw new VerifyError(
       'POLICY_INVALID',
       'a keyless policy needs at least one identity (subject and issuer)',
     );
@@ -84,14 +84,14 @@ export interface KeylessFlags {
 
 /**
  * Turns cosign-style flags into a policy, with cosign's rule that one of each identity pair is
- * required. Throws KeylessError POLICY_INVALID naming the flags.
+ * required. Throws VerifyError POLICY_INVALID naming the flags.
  */
 export function keylessPolicyFromFlags(flags: KeylessFlags): KeylessPolicy {
   const pair = (exact: string | undefined, pattern: string | undefined, name: string) => {
     if (exact !== undefined && pattern !== undefined)
-      throw new KeylessError('POLICY_INVALID', `give --${name} or --${name}-regexp, not both`);
+      throw new VerifyError('POLICY_INVALID', `give --${name} or --${name}-regexp, not both`);
     if (exact === undefined && pattern === undefined)
-      throw new KeylessError(
+      throw new VerifyError(
         'POLICY_INVALID',
         `--${name} or --${name}-regexp is required for keyless verification`,
       );

@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSException } from 're2js';
-import { KeylessError } from './errors.js';
+import { VerifyError } from '../errors.js';
 
 /** A compiled identity regular expression with cosign's semantics. */
 export interface IdentityRegExp {
@@ -20,7 +20,7 @@ export function compileIdentityRegExp(pattern: string, field: string): IdentityR
     compiled = RE2JS.compile(pattern);
   } catch (cause) {
     const detail = cause instanceof RE2JSException ? cause.message : String(cause);
-    throw new KeylessError(
+    throw new VerifyError(
       'POLICY_INVALID',
       `${field} ${JSON.stringify(pattern)} is not a valid RE2 regular expression: ${detail}`,
       {

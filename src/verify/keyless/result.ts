@@ -37,6 +37,10 @@ export type KeylessFailureCode =
   | 'SIGNATURE_INVALID'
   /** The payload, message digest or in-toto subject does not name the artifact being verified. */
   | 'DIGEST_MISMATCH'
+  /** A required `-a key=value` annotation is not what was signed. */
+  | 'ANNOTATION_MISMATCH'
+  /** The attestation's in-toto statement has another predicate type. */
+  | 'PREDICATE_MISMATCH'
   /** The verification material is of the other kind (certificate vs public key) or the key is not valid. */
   | 'KEY_MISMATCH'
   /** A format or algorithm vouch does not verify. */

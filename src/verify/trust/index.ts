@@ -1,12 +1,11 @@
 export { publicGoodTrustedRoot, stagingTrustedRoot } from './embedded.js';
+export { logFromKey, withRekorKeys } from './log-keys.js';
 export { trustMaterialFor, trustMaterialWithKey } from './material.js';
 export {
   type ParsedCertificate,
+  parseCertificateDer,
   parseCertificatesPem,
   parsePublicKeyPem,
-  pemBlocks,
-  spkiDer,
-  toPem,
 } from './pem.js';
 export { type PrivatePkiOptions, withPrivatePki, withPrivatePkiFiles } from './private-pki.js';
 export {
@@ -18,7 +17,9 @@ export {
   type TrustedRootJson,
 } from './trusted-root.js';
 export {
+  loadTrustedRootOrResourceFile,
   loadTrustRootResourceFile,
+  parseTrustedRootOrResource,
   parseTrustRootResources,
   type TrustRootResource,
   trustRootFromResource,

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { CertificateAuthority } from '@sigstore/protobuf-specs';
-import { KeylessError } from '../keyless/errors.js';
+import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
 import { type ParsedCertificate, parseCertificatesPem } from './pem.js';
 
 /**
@@ -24,7 +24,7 @@ export function withPrivatePki(base: TrustedRoot, options: PrivatePkiOptions): T
   let intermediates: ParsedCertificate[] = [];
   if (options.chain !== undefined) {
     if (options.roots !== undefined || options.intermediates !== undefined)
-      throw new KeylessError(
+      throw new VerifyError(
         'PEM_INVALID',
         '--certificate-chain cannot be combined with --ca-roots or --ca-intermediates',
       );
@@ -33,7 +33,7 @@ export function withPrivatePki(base: TrustedRoot, options: PrivatePkiOptions): T
     intermediates = chain.slice(0, -1);
   } else {
     if (options.roots === undefined)
-      throw new KeylessError(
+      throw new VerifyError(
         'PEM_INVALID',
         '--ca-intermediates needs --ca-roots: intermediates are not trust anchors',
       );
@@ -45,14 +45,14 @@ export function withPrivatePki(base: TrustedRoot, options: PrivatePkiOptions): T
     // Path building ends at a self-signed certificate, so a non-self-signed "root" could never anchor
     // a chain; say so now rather than failing every verification later.
     if (!root.certificate.subject.equals(root.certificate.issuer) || !root.certificate.verify())
-      throw new KeylessError(
+      throw new VerifyError(
         'PEM_INVALID',
         `root certificate ${index + 1} is not self-signed; give intermediates with --ca-intermediates`,
       );
   }
   for (const [index, intermediate] of intermediates.entries()) {
     if (!intermediate.certificate.isCA)
-      throw new KeylessError('PEM_INVALID', `intermediate certificate ${index + 1} is not a CA certificate`);
+      throw new VerifyError('PEM_INVALID', `intermediate certificate ${index + 1} is not a CA certificate`);
   }
   const certificateAuthorities = roots.map((root) =>
     CertificateAuthority.fromJSON({
@@ -70,16 +70,8 @@ export async function withPrivatePkiFiles(
   base: TrustedRoot,
   files: { roots?: string; intermediates?: string; chain?: string },
 ): Promise<TrustedRoot> {
-  const read = async (path: string | undefined, flag: string) => {
-    if (path === undefined) return undefined;
-    try {
-      return await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new KeylessError('FILE_UNREADABLE', `cannot read ${flag} ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-  };
+  const read = (path: string | undefined, flag: string) =>
+    path === undefined ? undefined : readTrustFile(path, flag);
   const options: PrivatePkiOptions = {};
   const roots = await read(files.roots, '--ca-roots');
   const intermediates = await read(files.intermediates, '--ca-intermediates');

@@ -2,7 +2,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { toTrustMaterial } from '@sigstore/verify';
 import { describe, expect, it } from 'vitest';
-import { KeylessError } from '../keyless/errors.js';
+import { VerifyError } from '../errors.js';
 import { publicGoodTrustedRoot, stagingTrustedRoot } from './embedded.js';
 import { withPrivatePki } from './private-pki.js';
 import { parseTrustedRoot, parseTrustedRootText } from './trusted-root.js';
@@ -26,9 +26,9 @@ function rejects(run: () => unknown, code: string, message: RegExp): void {
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(KeylessError);
-  expect((caught as KeylessError).code).toBe(code);
-  expect((caught as KeylessError).message).toMatch(message);
+  expect(caught).toBeInstanceOf(VerifyError);
+  expect((caught as VerifyError).code).toBe(code);
+  expect((caught as VerifyError).message).toMatch(message);
 }
 
 describe('embedded trusted roots', () => {

@@ -1,8 +1,8 @@
 import { createPublicKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { z } from 'zod';
-import { KeylessError } from '../keyless/errors.js';
+import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
 import { parseCertificateDer } from './pem.js';
 
 export type { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -93,14 +93,14 @@ export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTED_ROOT_INVALID',
       `trusted root ${source} is malformed: ${where}: ${issue?.message ?? 'invalid'}`,
     );
   }
   const root = parsed.data;
   const fail = (where: string, detail: string, cause?: unknown) =>
-    new KeylessError('TRUSTED_ROOT_INVALID', `trusted root ${source} is malformed: ${where}: ${detail}`, {
+    new VerifyError('TRUSTED_ROOT_INVALID', `trusted root ${source} is malformed: ${where}: ${detail}`, {
       cause,
     });
 
@@ -144,7 +144,7 @@ export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
 function checkWindow(
   window: { start?: string | undefined; end?: string | undefined },
   where: string,
-  fail: (where: string, detail: string) => KeylessError,
+  fail: (where: string, detail: string) => VerifyError,
 ): void {
   if (
     window.start !== undefined &&
@@ -160,24 +160,12 @@ export function parseTrustedRootText(text: string, source: string): TrustedRoot 
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new KeylessError('TRUSTED_ROOT_INVALID', `trusted root ${source} is not JSON`, { cause });
+    throw new VerifyError('TRUSTED_ROOT_INVALID', `trusted root ${source} is not JSON`, { cause });
   }
   return parseTrustedRoot(json, source);
 }
 
 /** `--trusted-root FILE`. */
 export async function loadTrustedRootFile(path: string): Promise<TrustedRoot> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new KeylessError(
-      'FILE_UNREADABLE',
-      `cannot read trusted root ${path}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-  return parseTrustedRootText(text, path);
+  return parseTrustedRootText(await readTrustFile(path, 'trusted root'), path);
 }

@@ -1,10 +1,10 @@
-import { createHash, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { KeylessError } from '../keyless/errors.js';
-import { parseCertificatesPem, parsePublicKeyPem, spkiDer } from './pem.js';
+import { VerifyError } from '../errors.js';
+import { readTrustFile } from './files.js';
+import { logFromKey } from './log-keys.js';
+import { parseCertificatesPem, parsePublicKeyPem } from './pem.js';
 import { parseTrustedRoot, parseTrustedRootText, type TrustedRootJson } from './trusted-root.js';
 
 /**
@@ -74,7 +74,7 @@ export function trustRootFromResource(document: unknown, source: string): TrustR
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `TrustRoot ${source} is invalid: ${where}: ${issue?.message ?? 'invalid'}`,
     );
@@ -86,12 +86,12 @@ export function trustRootFromResource(document: unknown, source: string): TrustR
     (field) => spec[field] !== undefined,
   );
   if (given.length !== 1)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `${what}: spec must have exactly one of remote, repository, sigstoreKeys, trustedRootJSON (found ${given.length ? given.join(', ') : 'none'})`,
     );
   if (spec.remote !== undefined || spec.repository !== undefined)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_UNSUPPORTED',
       `${what}: spec.${given[0]} (a TUF repository) is not supported: vouch verifies offline and fetches no TUF metadata; give the keys in spec.sigstoreKeys, or the trusted_root.json in spec.trustedRootJSON`,
     );
@@ -104,7 +104,7 @@ function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): Tru
   const cas = keys.certificateAuthorities ?? [];
   const tsas = keys.timestampAuthorities ?? [];
   if (cas.length === 0 && tsas.length === 0)
-    throw new KeylessError(
+    throw new VerifyError(
       'TRUSTROOT_INVALID',
       `${what}: spec.sigstoreKeys needs at least one of certificateAuthorities, timestampAuthorities`,
     );
@@ -125,7 +125,7 @@ function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): Tru
 function decodePem(value: string, what: string): string {
   const text = Buffer.from(value.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (!text.includes('-----BEGIN '))
-    throw new KeylessError('TRUSTROOT_INVALID', `${what}: not base64 of PEM text`);
+    throw new VerifyError('TRUSTROOT_INVALID', `${what}: not base64 of PEM text`);
   return text;
 }
 
@@ -139,7 +139,7 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
     // sigstore-js wants the TSA's signing certificate first, then its CAs.
     const leaves = certificates.filter((parsed) => !parsed.certificate.isCA);
     if (leaves.length > 1)
-      throw new KeylessError('TRUSTROOT_INVALID', `${what}: certChain holds more than one TSA certificate`);
+      throw new VerifyError('TRUSTROOT_INVALID', `${what}: certChain holds more than one TSA certificate`);
     ordered = [...leaves, ...certificates.filter((parsed) => parsed.certificate.isCA)];
   }
   return {
@@ -156,18 +156,7 @@ const EPOCH = '1970-01-01T00:00:00Z';
 
 function toLog(entry: z.infer<typeof log>, what: string) {
   const key = parsePublicKeyPem(decodePem(entry.publicKey, `${what} publicKey`), `${what} publicKey`);
-  const der = spkiDer(key);
-  const keyId = createHash('sha256').update(der).digest('base64');
-  return {
-    baseUrl: entry.baseURL,
-    hashAlgorithm: hashAlgorithm(entry.hashAlgorithm, what),
-    publicKey: {
-      rawBytes: der.toString('base64'),
-      keyDetails: keyDetails(key, what),
-      validFor: { start: EPOCH },
-    },
-    logId: { keyId },
-  };
+  return logFromKey(key, entry.baseURL, hashAlgorithm(entry.hashAlgorithm, what));
 }
 
 function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | 'SHA2_512' {
@@ -175,41 +164,12 @@ function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | '
   if (normalised === 'sha256' || normalised === 'sha2256') return 'SHA2_256';
   if (normalised === 'sha384' || normalised === 'sha2384') return 'SHA2_384';
   if (normalised === 'sha512' || normalised === 'sha2512') return 'SHA2_512';
-  throw new KeylessError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
-}
-
-function keyDetails(
-  key: KeyObject,
-  what: string,
-):
-  | 'PKIX_ECDSA_P256_SHA_256'
-  | 'PKIX_ECDSA_P384_SHA_384'
-  | 'PKIX_ECDSA_P521_SHA_512'
-  | 'PKIX_ED25519'
-  | 'PKIX_RSA_PKCS1V5' {
-  const type = key.asymmetricKeyType;
-  if (type === 'ed25519') return 'PKIX_ED25519';
-  if (type === 'rsa') return 'PKIX_RSA_PKCS1V5';
-  if (type === 'ec') {
-    const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve === 'prime256v1') return 'PKIX_ECDSA_P256_SHA_256';
-    if (curve === 'secp384r1') return 'PKIX_ECDSA_P384_SHA_384';
-    if (curve === 'secp521r1') return 'PKIX_ECDSA_P521_SHA_512';
-  }
-  throw new KeylessError('TRUSTROOT_INVALID', `${what}: unsupported public key type ${type ?? 'unknown'}`);
+  throw new VerifyError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
 }
 
 /** Reads a YAML or JSON file holding one or more TrustRoot documents. */
 export async function loadTrustRootResourceFile(path: string): Promise<TrustRootResource[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new KeylessError('FILE_UNREADABLE', `cannot read TrustRoot ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  return parseTrustRootResources(text, path);
+  return parseTrustRootResources(await readTrustFile(path, 'TrustRoot'), path);
 }
 
 /** Every TrustRoot in a YAML stream (documents of other kinds are an error: this is a TrustRoot file). */
@@ -218,7 +178,7 @@ export function parseTrustRootResources(text: string, source: string): TrustRoot
   const results: TrustRootResource[] = [];
   for (const [index, document] of documents.entries()) {
     if (document.errors.length > 0)
-      throw new KeylessError(
+      throw new VerifyError(
         'TRUSTROOT_INVALID',
         `${source}: document ${index + 1} is not valid YAML: ${document.errors[0]?.message ?? ''}`,
       );
@@ -226,6 +186,32 @@ export function parseTrustRootResources(text: string, source: string): TrustRoot
     if (value === null || value === undefined) continue;
     results.push(trustRootFromResource(value, `${source} document ${index + 1}`));
   }
-  if (results.length === 0) throw new KeylessError('TRUSTROOT_INVALID', `${source} holds no TrustRoot`);
+  if (results.length === 0) throw new VerifyError('TRUSTROOT_INVALID', `${source} holds no TrustRoot`);
   return results;
+}
+
+/**
+ * A `--trusted-root` file: a Sigstore trusted_root.json (a JSON object with a `mediaType`), or a
+ * policy-controller TrustRoot resource (YAML or JSON) holding exactly one TrustRoot.
+ */
+export function parseTrustedRootOrResource(text: string, source: string): TrustedRoot {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined; // YAML, read below
+  }
+  if (typeof json === 'object' && json !== null && 'mediaType' in json) return parseTrustedRoot(json, source);
+  const resources = parseTrustRootResources(text, source);
+  if (resources.length !== 1)
+    throw new VerifyError(
+      'TRUSTROOT_INVALID',
+      `${source} holds ${resources.length} TrustRoot resources (${resources.map((r) => r.name).join(', ')}); give a file with one`,
+    );
+  return (resources[0] as TrustRootResource).trustedRoot;
+}
+
+/** Reads `--trusted-root FILE` (see `parseTrustedRootOrResource`). */
+export async function loadTrustedRootOrResourceFile(path: string): Promise<TrustedRoot> {
+  return parseTrustedRootOrResource(await readTrustFile(path, 'trusted root'), path);
 }
