@@ -266,7 +266,7 @@ export class HttpTransport {
         const responseHeaders = new ResponseHeaders(response.headers);
         const bytes =
           method === 'HEAD'
-            ? drain(response)
+            ? await drain(response)
             : await readBody(response, responseHeaders, limit, request.registry, ok, request.kind);
         return { status, headers: responseHeaders, body: bytes, url: url.toString() };
       } finally {
