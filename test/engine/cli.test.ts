@@ -173,10 +173,14 @@ describe('vouch verify --policy and vouch policy test', () => {
 
     it('--key with --policy, or neither: usage errors (exit 2)', async () => {
       const both = await runVouch(['verify', '--policy', policyFile, '--key', policyFile, signed.ref]);
-      expect(both).toMatchObject({ code: 2, stderr: 'vouch: use --key or --policy, not both\n' });
+      expect(both).toMatchObject({
+        code: 2,
+        stderr: 'vouch: --policy replaces --key and the keyless flags: give one or the other\n',
+      });
       const neither = await runVouch(['verify', signed.ref]);
       expect(neither.code).toBe(2);
-      expect(neither.stderr).toContain('--key PUB or --policy PATH');
+      expect(neither.stderr).toContain('--key PUB, --certificate-identity[-regexp] with');
+      expect(neither.stderr).toContain('or --policy PATH');
     });
   });
 

@@ -39,6 +39,13 @@ export async function runVerify(images: string[], options: VerifyOptions): Promi
     const { runVerifyPolicy } = await import('./verify-policy.js');
     return runVerifyPolicy(images, { ...options, policy: options.policy });
   }
+  if (!hasVerificationFlags(options)) {
+    throw new CliError(
+      'USAGE',
+      'say what to verify against: --key PUB, --certificate-identity[-regexp] with ' +
+        '--certificate-oidc-issuer[-regexp] (keyless), or --policy PATH',
+    );
+  }
   const refs = parseImages(images);
   const authority = await loadAuthority(options);
   const client = await createClient(options);
