@@ -2,7 +2,7 @@
  * The engine's behaviour table, modelled on policy-controller's validator tests, against a real
  * distribution registry with real signatures made by the signature layer. Each row is one situation
  * and the verdict policy-controller gives for it (or vouch's documented, stricter one).
- * Keyless rows come with the keyless dispatch (they are added where both branches meet).
+ * The keyless rows are in keyless-behaviour.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_WITHOUT_TLOG } from '../../src/policy/engine/index.js';
