@@ -352,7 +352,10 @@ describe('vouch verify, keyless (CLI, real registry, test Sigstore)', () => {
     await writeFile(pub, sigstore.rekor.keyPair.publicKeyPem);
     const issuer = ['--certificate-oidc-issuer', sigstore.defaultIdentity.issuer];
     const cases: Array<[string[], RegExp]> = [
-      [[], /say what to verify with: --key PUB, or --certificate-identity\[-regexp\]/],
+      [
+        [],
+        /say what to verify against: --key PUB, --certificate-identity\[-regexp\] with --certificate-oidc-issuer\[-regexp\] \(keyless\), or --policy PATH/,
+      ],
       [
         ['--key', pub, ...identity],
         /--key cannot be combined with --certificate-identity, --certificate-oidc-issuer, --trusted-root/,
