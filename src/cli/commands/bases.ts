@@ -76,7 +76,7 @@ export async function runBases(paths: string[], options: BasesOptions): Promise<
 
 /**
  * `--policy`, `--key` and the keyless flags are three ways to say what to verify against: exactly one
- * is needed (the keyless pairs are checked with the key file, by `authorityFromFlags`).
+ * is needed (the keyless identity pairs and the files are checked afterwards, by `authorityFromFlags`).
  * `--no-match-policy` only means something with `--policy`: the flags' one policy covers every image.
  */
 export function checkVerificationFlags(options: BasesOptions): void {

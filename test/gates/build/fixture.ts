@@ -36,6 +36,8 @@ export interface PublishOptions {
   index?: boolean;
   /** The seed of the content (default: the reference without the registry); equal seeds, equal digests. */
   seed?: string;
+  /** Write the signature to this repository of the registry instead (cosign's COSIGN_REPOSITORY). */
+  signatureRepository?: string;
 }
 
 export class BuildFixture {
@@ -81,6 +83,9 @@ export class BuildFixture {
         },
         options.signer,
         {},
+        options.signatureRepository === undefined
+          ? {}
+          : { signatureRepository: { registry: this.host, repository: options.signatureRepository } },
       );
     return {
       ref: `${this.host}/${repositoryAndTag}`,

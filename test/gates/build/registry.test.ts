@@ -153,6 +153,25 @@ describe('a multi-stage Dockerfile (syntax frontend, ARG-built FROMs, stages, sc
   });
 });
 
+describe('--key and COSIGN_REPOSITORY', () => {
+  it('looks for signatures where COSIGN_REPOSITORY says, as cosign and vouch verify do', async () => {
+    const image = await fixture.publish('elsewhere-signed/base:1', {
+      signer: fixture.key,
+      signatureRepository: 'signatures/store',
+    });
+    const path = await fixture.file('cosign-repository.Dockerfile', `FROM ${image.ref}\n`);
+    const beside = await bases(['--key', fixture.keyFile, '--strict', path]);
+    expect([beside.code, tableRows(beside.stdout)[1]?.[3]]).toEqual([1, 'denied']);
+    const run = await runVouch(['bases', '--key', fixture.keyFile, '--strict', path], {
+      env: { COSIGN_REPOSITORY: `${host}/signatures/store` },
+    });
+    expect([run.code, tableRows(run.stdout)[1]]).toEqual([
+      0,
+      [`${path}:1`, image.ref, image.digest, 'verified'],
+    ]);
+  });
+});
+
 describe('--pin', () => {
   it('pins every verified reference in place (ARG lines included) and nothing else; a second run changes nothing and verifies by digest', async () => {
     const images = await publishMultiStage(fixture, 'pin');
