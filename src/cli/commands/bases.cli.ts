@@ -12,7 +12,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 function noMatchPolicyOption(): Option {
   const option = new Option(
     '--no-match-policy <policy>',
-    'for images no policy covers (default for builds: warn)',
+    'with --policy: for images no policy covers (default: the policy files’ choice, else warn for builds)',
   ).choices(['allow', 'warn', 'deny']);
   option.negate = false;
   return option;

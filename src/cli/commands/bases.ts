@@ -1,3 +1,9 @@
+/**
+ * `vouch bases PATH...`: the build gate at the command line. The files are read first (syntax errors
+ * stop everything with exit 2), then what to verify against is built — ClusterImagePolicies
+ * (`--policy`) or one authority from `--key` / the keyless flags — as the policy engine every gate
+ * uses, with the build's own no-match default (`warn`).
+ */
 import {
   BUILD_NO_MATCH_POLICY,
   BuildGateError,
@@ -10,20 +16,17 @@ import {
   runBuildGate,
   toJson,
 } from '../../gates/build/index.js';
-import type { ImageChecker } from '../../policy/verdict.js';
+import type { PolicyEngine } from '../../policy/engine/index.js';
+import type { NoMatchPolicy, PolicySet } from '../../policy/model.js';
+import { createImageChecker, policySetFromAuthority } from '../checker.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
+import { hasVerificationFlags, type VerificationFlags } from '../verification-flags.js';
 
-export interface BasesOptions extends GlobalOptions {
+export interface BasesOptions extends GlobalOptions, VerificationFlags {
   policy?: string[];
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
-  noMatchPolicy?: 'allow' | 'warn' | 'deny';
+  noMatchPolicy?: NoMatchPolicy;
   strict: boolean;
   pin: boolean;
   buildArg?: string[];
@@ -48,7 +51,21 @@ export async function runBases(paths: string[], options: BasesOptions): Promise<
     throw new CliError('INPUT', error.message, { cause: error });
   }
 
-  const result = await check(inputs, options, budget);
+  // Built even for a build that pulls no image: a broken policy or key is reported, never passed over.
+  const setup = await createChecker(options);
+  if (!setup.ok) return setup.exitCode;
+  let result: BuildGateResult;
+  try {
+    result = await runBuildGate(inputs, {
+      checker: setup.checker,
+      strict: options.strict,
+      pin: options.pin,
+      timeoutMs: budget,
+    });
+  } finally {
+    await setup.close();
+  }
+
   if (options.output === 'json') await printJson(toJson(result));
   else if (result.rows.length > 0) await printLines(formatTable(result));
   const messages = formatMessages(result);
@@ -57,59 +74,33 @@ export async function runBases(paths: string[], options: BasesOptions): Promise<
   return result.exitCode;
 }
 
-/** Runs the gate; a build that pulls no image passes without consulting the policy engine. */
-async function check(inputs: BuildInputs, options: BasesOptions, budget: number): Promise<BuildGateResult> {
-  if (inputs.files.every((file) => file.references.length === 0))
-    return {
-      strict: options.strict,
-      files: inputs.files.map((file) => file.path),
-      rows: [],
-      written: [],
-      writeErrors: [],
-      exitCode: 0,
-    };
-  const { checker, close } = await createChecker(options);
-  try {
-    return await runBuildGate(inputs, {
-      checker,
-      strict: options.strict,
-      pin: options.pin,
-      timeoutMs: budget,
-    });
-  } finally {
-    await close();
-  }
-}
-
-/** `--policy`, `--key` and the keyless flags are three ways to say what to verify: exactly one is needed. */
+/**
+ * `--policy`, `--key` and the keyless flags are three ways to say what to verify against: exactly one
+ * is needed (the keyless identity pairs and the files are checked afterwards, by `authorityFromFlags`).
+ * `--no-match-policy` only means something with `--policy`: the flags' one policy covers every image.
+ */
 export function checkVerificationFlags(options: BasesOptions): void {
-  const keyless =
-    options.certificateIdentity !== undefined ||
-    options.certificateIdentityRegexp !== undefined ||
-    options.certificateOidcIssuer !== undefined ||
-    options.certificateOidcIssuerRegexp !== undefined;
-  const given = [
-    (options.policy?.length ?? 0) > 0 && '--policy',
-    options.key !== undefined && '--key',
-    keyless && 'the keyless flags',
-  ].filter((source): source is string => typeof source === 'string');
-  if (given.length === 0)
+  const policy = (options.policy?.length ?? 0) > 0;
+  const flags =
+    hasVerificationFlags(options) ||
+    options.insecureIgnoreTlog !== undefined ||
+    (options.annotations?.length ?? 0) > 0 ||
+    (options.annotation?.length ?? 0) > 0;
+  if (!policy && !flags)
     throw new CliError(
       'USAGE',
       'say what to verify against: --policy PATH, --key PUB, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]',
     );
-  if (given.length > 1) throw new CliError('USAGE', `use only one of ${given.join(', ')}`);
-  if (!keyless) return;
-  const pairs: Array<[string | undefined, string | undefined, string]> = [
-    [options.certificateIdentity, options.certificateIdentityRegexp, '--certificate-identity'],
-    [options.certificateOidcIssuer, options.certificateOidcIssuerRegexp, '--certificate-oidc-issuer'],
-  ];
-  for (const [exact, regexp, flag] of pairs) {
-    if (exact !== undefined && regexp !== undefined)
-      throw new CliError('USAGE', `use ${flag} or ${flag}-regexp, not both`);
-    if (exact === undefined && regexp === undefined)
-      throw new CliError('USAGE', `keyless verification needs ${flag} or ${flag}-regexp`);
-  }
+  if (policy && flags)
+    throw new CliError(
+      'USAGE',
+      '--policy replaces --key, the keyless flags and -a: give the policy files or the flags, not both',
+    );
+  if (!policy && options.noMatchPolicy !== undefined)
+    throw new CliError(
+      'USAGE',
+      '--no-match-policy applies only with --policy (--key and the keyless flags cover every image)',
+    );
 }
 
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -137,14 +128,38 @@ export function parseBuildArgs(
   return args;
 }
 
+export type BasesChecker =
+  | { ok: true; checker: PolicyEngine; close(): Promise<void> }
+  /** The policies were invalid; their located errors are already on stderr. */
+  | { ok: false; exitCode: ExitCode };
+
 /**
- * The policy engine behind `--policy` / `--key` / the keyless flags. For builds it must default
- * `no-match-policy` to BUILD_NO_MATCH_POLICY (`warn`) unless `--no-match-policy` or the policy files
- * say otherwise. Placeholder until the engine lands: the lead replaces this function's body.
+ * The policy engine behind `--policy` / `--key` / the keyless flags. The no-match policy is the
+ * policy files' (a verification config's `no-match-policy`) or `--no-match-policy`'s when either
+ * chooses one, and BUILD_NO_MATCH_POLICY (`warn`) otherwise: the engine applies its `noMatchDefault`
+ * only to a policy set whose `noMatchPolicyConfigured` is unset.
  */
-export async function createChecker(
+export async function createChecker(options: BasesOptions): Promise<BasesChecker> {
+  const loaded = await policySetOf(options);
+  if (!loaded.ok) return loaded;
+  const { checker, close } = await createImageChecker({
+    policySet: loaded.policySet,
+    global: options,
+    noMatchDefault: BUILD_NO_MATCH_POLICY,
+  });
+  return { ok: true, checker, close };
+}
+
+async function policySetOf(
   options: BasesOptions,
-): Promise<{ checker: ImageChecker; close(): Promise<void> }> {
-  const noMatchPolicy = options.noMatchPolicy ?? BUILD_NO_MATCH_POLICY;
-  throw new CliError('CONFIG', `policy engine not available yet (no-match-policy would be ${noMatchPolicy})`);
+): Promise<{ ok: true; policySet: PolicySet } | { ok: false; exitCode: ExitCode }> {
+  if (options.policy?.length) {
+    const { loadPolicySet } = await import('./verify-policy.js');
+    return loadPolicySet(options.policy, options, {
+      ...(options.noMatchPolicy !== undefined && { noMatchPolicy: options.noMatchPolicy }),
+    });
+  }
+  // As `vouch verify --key` does: COSIGN_REPOSITORY is honoured, the checks the flags turn off are warned about.
+  const { loadAuthority } = await import('./verify.js');
+  return { ok: true, policySet: policySetFromAuthority(await loadAuthority(options)) };
 }

@@ -34,14 +34,28 @@ describe('checkVerificationFlags', () => {
     ).not.toThrow();
   });
 
-  it('rejects none, two, and half a keyless identity', () => {
+  it('rejects none, and --policy together with any verification flag', () => {
     expect(() => checkVerificationFlags(base)).toThrow(/say what to verify against/);
     expect(() => checkVerificationFlags({ ...base, policy: [] })).toThrow(/say what to verify against/);
-    expect(() => checkVerificationFlags({ ...base, key: 'k', certificateIdentity: 'i' })).toThrow(
-      /use only one of --key, the keyless flags/,
-    );
-    expect(() => checkVerificationFlags({ ...base, certificateOidcIssuer: 'u' })).toThrow(
-      /needs --certificate-identity or --certificate-identity-regexp/,
+    for (const flags of [
+      { key: 'k.pub' },
+      { certificateIdentity: 'i' },
+      { trustedRoot: 'root.json' },
+      { rekorKey: ['rekor.pub'] },
+      { insecureIgnoreTlog: true },
+      { annotations: ['env=prod'] },
+    ])
+      expect(() => checkVerificationFlags({ ...base, policy: ['p.yaml'], ...flags })).toThrow(
+        /--policy replaces --key, the keyless flags and -a/,
+      );
+  });
+
+  it('takes --no-match-policy only with --policy', () => {
+    expect(() =>
+      checkVerificationFlags({ ...base, policy: ['p.yaml'], noMatchPolicy: 'deny' }),
+    ).not.toThrow();
+    expect(() => checkVerificationFlags({ ...base, key: 'k.pub', noMatchPolicy: 'allow' })).toThrow(
+      /--no-match-policy applies only with --policy/,
     );
   });
 });

@@ -1,45 +1,29 @@
 /**
  * `vouch bases` as a user runs it (bin/vouch on the compiled code: `npm run build` first, which
- * `npm test` does). Only what is decided before the policy engine is consulted is tested here: argument
- * validation and input errors. Runs through the engine come with the registry-backed tests.
+ * `npm test` does): what is decided before any registry is asked — argument validation, input and
+ * configuration errors, a build that pulls no image. Runs that verify are in registry.test.ts.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text writes ${NAME} literally
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../harness/index.js';
+import { newKey } from '../../engine/helpers.js';
+import { runVouch, tempDir } from '../../harness/index.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const VOUCH = join(ROOT, 'bin/vouch');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vouch(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [VOUCH, ...args],
-      { env: { ...process.env, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const vouch = (args: string[]) => runVouch(args);
 
 describe('vouch bases (CLI)', () => {
   let dir: string;
+  let keyFile: string;
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist/src/cli/main.js')))
       throw new Error('the CLI is not built: run `npm run build` (npm test does) before these tests');
     dir = await tempDir('bases-cli');
+    keyFile = join(dir, 'cosign.pub');
+    await writeFile(keyFile, (await newKey()).publicKey.pem);
     await writeFile(join(dir, 'Dockerfile'), 'FROM alpine:3.20\n');
     await writeFile(join(dir, 'Broken.Dockerfile'), 'ARG TAG=1\nFROM --platform alpine:${TAG}\nFROM\n');
     await writeFile(join(dir, 'bad.ko.yaml'), 'defaultBaseImage: Not/Valid\n');
@@ -64,12 +48,18 @@ describe('vouch bases (CLI)', () => {
     [['--key', 'k.pub', '--build-arg', '=x'], /--build-arg "=x": expected NAME=VALUE/],
     [['--key', 'k.pub', '--build-arg', 'A-B=x'], /--build-arg "A-B=x"/],
     [[], /say what to verify against: --policy PATH, --key PUB, or --certificate-identity/],
-    [['--key', 'k.pub', '--policy', 'p.yaml'], /use only one of --policy, --key/],
-    [['--certificate-identity', 'me@example.com'], /keyless verification needs --certificate-oidc-issuer/],
+    [['--key', 'k.pub', '--policy', 'p.yaml'], /--policy replaces --key, the keyless flags and -a/],
+    [['--policy', 'p.yaml', '-a', 'env=prod'], /--policy replaces --key, the keyless flags and -a/],
+    [['--key', 'k.pub', '--no-match-policy', 'allow'], /--no-match-policy applies only with --policy/],
+    [
+      ['--certificate-identity', 'me@example.com'],
+      /--certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required for keyless verification/,
+    ],
     [
       ['--certificate-identity', 'a', '--certificate-identity-regexp', 'b', '--certificate-oidc-issuer', 'c'],
-      /use --certificate-identity or --certificate-identity-regexp, not both/,
+      /give --certificate-identity or --certificate-identity-regexp, not both/,
     ],
+    [['--key', 'k.pub', '--certificate-identity', 'me@example.com'], /--key cannot be combined with/],
     [['--key', 'k.pub', '--no-match-policy', 'maybe'], /argument 'maybe' is invalid/],
     [['--key', 'k.pub', '--output', 'yaml'], /argument 'yaml' is invalid/],
   ])('exits 2 on bad usage: %j', async (flags, message) => {
@@ -105,10 +95,21 @@ describe('vouch bases (CLI)', () => {
   });
 
   it('passes a build that pulls no image, and says so', async () => {
-    const run = await vouch(['bases', '--key', 'k.pub', '--strict', join(dir, 'scratch-only')]);
+    const run = await vouch(['bases', '--key', keyFile, '--strict', join(dir, 'scratch-only')]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`vouch: no base images in ${join(dir, 'scratch-only', 'Dockerfile')}\n`);
-    const json = await vouch(['bases', '--key', 'k.pub', '-o', 'json', join(dir, 'scratch-only')]);
+    const json = await vouch(['bases', '--key', keyFile, '-o', 'json', join(dir, 'scratch-only')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ exitCode: 0, references: [] });
+  });
+
+  it('reports a key or policy it cannot use even when the build pulls no image (exit 2)', async () => {
+    const scratch = join(dir, 'scratch-only');
+    const key = await vouch(['bases', '--key', join(dir, 'missing.pub'), scratch]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain(join(dir, 'missing.pub'));
+    const policy = await vouch(['bases', '--policy', join(dir, 'missing.yaml'), scratch]);
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain(join(dir, 'missing.yaml'));
+    expect([key.stdout, policy.stdout]).toEqual(['', '']);
   });
 });
