@@ -71,7 +71,7 @@ async function main(): Promise<void> {
         console.log(`\n${dim('$')} vouch ${args.join(' ')}`);
         const result = await runVouch(args, {
           ...(options.env && { env: options.env }),
-          ...(options.cwd && { cwd: options.cwd }),
+          cwd: options.cwd ?? workDir,
         });
         if (result.stdout) process.stdout.write(result.stdout);
         if (result.stderr) process.stdout.write(dim(result.stderr));
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 
     section('Sign and verify, byte-compatible with cosign');
     const env = { VOUCH_PASSWORD: 'demo-password' };
-    const key = join(workDir, 'cosign');
+    const key = 'cosign';
     await context.vouch(['generate-key-pair', '--output-key-prefix', key], { env, expectCode: 0 });
     await context.vouch(
       ['sign', '--key', `${key}.key`, '-a', 'env=prod', `${registry.host}/demo/app:1.0.0`],
@@ -119,9 +119,9 @@ async function main(): Promise<void> {
     });
 
     section('One policy language: sigstore policy-controller ClusterImagePolicy');
-    const policyFile = join(workDir, 'policy.yaml');
-    const publicKey = await readFile(`${key}.pub`, 'utf8');
-    await writeFile(policyFile, demoPolicy(registry.host, publicKey));
+    const policyFile = 'policy.yaml';
+    const publicKey = await readFile(join(workDir, `${key}.pub`), 'utf8');
+    await writeFile(join(workDir, policyFile), demoPolicy(registry.host, publicKey));
     context.say(`policy.yaml: every image under ${registry.host}/demo/** must be signed by the demo key`);
     await context.vouch(['policy', 'lint', policyFile], { expectCode: 0 });
     await context.vouch(['verify', '--policy', policyFile, `${registry.host}/demo/app:1.0.0`], {
@@ -133,6 +133,29 @@ async function main(): Promise<void> {
         expectCode: 1,
       },
     );
+
+    section('Build gate: vouch bases checks base images before a build');
+    const dockerfile = 'Dockerfile';
+    await writeFile(
+      join(workDir, dockerfile),
+      `ARG BASE=${registry.host}/demo/app:1.0.0\nFROM \${BASE} AS build\nRUN make\n\nFROM ${registry.host}/demo/app:1.1.0\nCOPY --from=build /out /app\n`,
+    );
+    context.say(`Dockerfile:\n${await readFile(join(workDir, dockerfile), 'utf8')}`);
+    context.say('By default a failure is a warning, so teams can adopt the gate first:');
+    await context.vouch(['bases', '--policy', policyFile, dockerfile], { expectCode: 0 });
+    context.say('\nWith --strict the unsigned runtime base fails the build:');
+    await context.vouch(['bases', '--policy', policyFile, '--strict', dockerfile], { expectCode: 1 });
+    context.say(
+      '\nOnce the base is the signed one, --pin writes the digest that was verified into the ARG line:',
+    );
+    await writeFile(
+      join(workDir, dockerfile),
+      (await readFile(join(workDir, dockerfile), 'utf8')).replace('demo/app:1.1.0', 'demo/app:1.0.0'),
+    );
+    await context.vouch(['bases', '--policy', policyFile, '--strict', '--pin', dockerfile], {
+      expectCode: 0,
+    });
+    context.say(`Dockerfile now:\n${await readFile(join(workDir, dockerfile), 'utf8')}`);
 
     console.log(`\n${bold(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
   } finally {
