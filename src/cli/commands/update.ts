@@ -18,14 +18,14 @@ import {
   runUpdate,
   type UpdateReport,
 } from '../../gates/promote/index.js';
+import { policySetFromAuthority } from '../../policy/engine/from-authority.js';
 import type { PolicySet } from '../../policy/model.js';
 import { sleep } from '../../util/deadline.js';
-import { createImageChecker, type ImageCheckerHandle, policySetFromAuthority } from '../checker.js';
+import type { ImageCheckerHandle } from '../checker.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, loadCredentials, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
 import { authorityFromFlags, hasVerificationFlags, type VerificationFlags } from '../verification-flags.js';
-import { loadPolicySet } from './verify-policy.js';
 
 export interface UpdateCommandOptions extends GlobalOptions, VerificationFlags {
   images?: string[];
@@ -53,6 +53,7 @@ export async function loadVerification(
   options: UpdateCommandOptions,
 ): Promise<{ ok: true; policySet: PolicySet } | { ok: false; exitCode: ExitCode }> {
   if (options.policy !== undefined) {
+    const { loadPolicySet } = await import('./verify-policy.js');
     return loadPolicySet(options.policy, options);
   }
   const { authority, warnings } = await authorityFromFlags(options);
@@ -61,6 +62,21 @@ export async function loadVerification(
     process.stderr,
   );
   return { ok: true, policySet: policySetFromAuthority(authority) };
+}
+
+let engineModule: Promise<typeof import('../checker.js')> | undefined;
+
+/**
+ * The policy engine's modules take about a second to load; `vouch update` starts loading them at
+ * once, so that the loading overlaps with reading Git, the Flux objects and the tag lists.
+ */
+function loadEngine(): Promise<typeof import('../checker.js')> {
+  if (!engineModule) {
+    engineModule = import('../checker.js');
+    // Nobody may ask for it (no markers): a failure then surfaces only if it is asked for.
+    engineModule.catch(() => undefined);
+  }
+  return engineModule;
 }
 
 /**
@@ -74,6 +90,7 @@ export async function createChecker(
   options: UpdateCommandOptions,
   access: RepositoryAccess,
 ): Promise<ImageCheckerHandle> {
+  const { createImageChecker } = await loadEngine();
   return createImageChecker({
     policySet,
     global: options,
@@ -182,6 +199,7 @@ async function printReport(report: UpdateReport, output: OutputFormat): Promise<
 /** `vouch update`: one round, or rounds every --interval with --watch. */
 export async function runUpdateCommand(options: UpdateCommandOptions): Promise<ExitCode> {
   const checked = checkUsage(options);
+  void loadEngine();
   const timeout = timeoutMs(options);
   const repository = await GitRepository.open(resolve(options.repo)).catch(asInputError);
   const scanPath = (() => {

@@ -236,6 +236,205 @@ describe('vouch update (CLI)', () => {
     expect(await git(repos.remote, 'rev-list', '--count', 'main')).toBe('2');
   });
 
+  it('--dry-run prints the diff and the report, and changes nothing; -o json prints the report', async () => {
+    const repos = await createRepos({
+      'clusters/flux-system/images.yaml': flux(),
+      'clusters/apps/deploy.yaml': marked('acme/app', '1.0.0'),
+    });
+    const head = await git(repos.work, 'rev-parse', 'HEAD');
+    const short = (tag: string) => `${(digest[`acme/app:${tag}`] as string).slice(0, 19)}…`;
+    const result = await vouch(repos.work, 'update', '--key', KEY, '--path', 'clusters', '--dry-run');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    expect(lines.slice(0, 8)).toEqual([
+      '--- a/clusters/apps/deploy.yaml',
+      '+++ b/clusters/apps/deploy.yaml',
+      '@@ -1,1 +1,1 @@',
+      `-${marked('acme/app', '1.0.0').trimEnd()}`,
+      `+${marked('acme/app', '1.1.0').trimEnd()}`,
+      `flux-system/app  ${registry.host}/acme/app  (semver ">=1.0.0")`,
+      // 1.0.0 is verified alongside (four at a time) and may be answered before 1.1.0 is.
+      expect.stringMatching(
+        /^ {2}6 tag\(s\) in 1 page\(s\) \(2 signature\/attestation\/SBOM\/referrer, 1 not versions or out of range\): 3 candidate\(s\) \(Git pins 1\.0\.0; older ones not considered\), [23] examined$/,
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^ {2}✘ 1\\.2\\.0@${short('1.2.0')} {2}unsigned: failed policy: --key: .*no signatures found for ${digest['acme/app:1.2.0']}`,
+        ),
+      ),
+    ]);
+    expect(lines.slice(8)).toEqual([
+      `  ✔ 1.1.0@${short('1.1.0')}  verified`,
+      `  → would write ${registry.host}/acme/app:1.1.0@${digest['acme/app:1.1.0']}`,
+      '',
+      `clusters/apps/deploy.yaml:1  flux-system:app  ${registry.host}/acme/app:1.0.0@${digest['acme/app:1.0.0']} → ${registry.host}/acme/app:1.1.0@${digest['acme/app:1.1.0']}`,
+      'dry run: nothing written',
+      '',
+    ]);
+    const json = await vouch(
+      repos.work,
+      'update',
+      '--key',
+      KEY,
+      '--path',
+      'clusters',
+      '--dry-run',
+      '-o',
+      'json',
+    );
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      dryRun: true,
+      policies: [
+        {
+          policy: 'flux-system/app',
+          outcome: 'updated',
+          chosen: { tag: '1.1.0', digest: digest['acme/app:1.1.0'] },
+          rejected: [{ tag: '1.2.0', digest: digest['acme/app:1.2.0'], reason: 'unsigned' }],
+        },
+      ],
+      changes: [{ file: 'clusters/apps/deploy.yaml', line: 1, setter: 'flux-system:app' }],
+    });
+    expect(await git(repos.work, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await git(repos.work, 'status', '--porcelain')).toBe('');
+  });
+
+  it('--policy: verifies with the ClusterImagePolicies of the files given', async () => {
+    const repos = await createRepos({
+      'clusters/flux-system/images.yaml': flux(),
+      'clusters/apps/deploy.yaml': marked('acme/app', '1.0.0'),
+    });
+    const policyDir = await tempDir('promote-cli-policy');
+    await writeFiles(policyDir, {
+      'release.yaml': `apiVersion: policy.sigstore.dev/v1beta1
+kind: ClusterImagePolicy
+metadata: { name: release-signed }
+spec:
+  images: [{ glob: "${registry.host}/acme/**" }]
+  authorities:
+    - key:
+        data: |
+${release.publicKey.pem
+  .trimEnd()
+  .split('\n')
+  .map((line) => `          ${line}`)
+  .join('\n')}
+`,
+      'broken.yaml':
+        'apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata: { name: x }\nspec: {}\n',
+    });
+    const result = await vouch(
+      repos.work,
+      'update',
+      '--policy',
+      join(policyDir, 'release.yaml'),
+      '--path',
+      'clusters',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✘ 1\.2\.0@\S+ {2}unsigned: failed policy: release-signed: /);
+    expect(await git(repos.work, 'show', 'HEAD:clusters/apps/deploy.yaml')).toBe(
+      marked('acme/app', '1.1.0').trimEnd(),
+    );
+
+    // An invalid policy file is exit 2, naming the file, before anything is listed or written.
+    const broken = await vouch(repos.work, 'update', '--policy', policyDir, '--path', 'clusters');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken\.yaml/);
+    expect(broken.stdout).toBe('');
+  });
+
+  it('keyless: verifies the certificate identity under the trusted root, and rejects another signer', async () => {
+    const repos = await createRepos({
+      'clusters/flux-system/images.yaml': flux('>=2.0.0', 'acme/keyless'),
+      'clusters/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
+    });
+    const keyless = [
+      '--certificate-identity',
+      sigstore.defaultIdentity.subject,
+      '--certificate-oidc-issuer',
+      sigstore.defaultIdentity.issuer,
+      '--trusted-root',
+      join(keys, 'trusted_root.json'),
+    ];
+    const result = await vouch(repos.work, 'update', ...keyless, '--path', 'clusters', '-o', 'json');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      policies: {
+        chosen: { tag: string; digest: string };
+        rejected: { reason: string; message: string }[];
+      }[];
+    };
+    expect(report.policies[0]?.chosen).toMatchObject({ tag: '2.0.0', digest: digest['acme/keyless:2.0.0'] });
+    expect(report.policies[0]?.rejected).toEqual([
+      expect.objectContaining({ tag: '2.1.0', digest: digest['acme/keyless:2.1.0'], reason: 'wrong-signer' }),
+    ]);
+    expect(report.policies[0]?.rejected[0]?.message).toMatch(/intruder@vouch\.test/);
+    expect(await git(repos.work, 'show', 'HEAD:clusters/apps/deploy.yaml')).toBe(
+      marked('acme/keyless', '2.0.0').trimEnd(),
+    );
+  });
+
+  it('--pull-secrets: a registry that needs credentials is listed and verified with the ImageRepository`s secret', async () => {
+    const secured = await startRegistry({ auth: 'basic' });
+    const pusher = new RegistryClient({
+      credentials: { get: async () => ({ username: secured.username, password: secured.password }) },
+    });
+    try {
+      const repo = { registry: secured.host, repository: 'team/app' };
+      const signed = buildImage({ seed: 'cli-secured-1' });
+      await pushArtifact(pusher, repo, signed, '1.0.0');
+      await signArtifact(pusher, repo, signed, release);
+      await pushArtifact(pusher, repo, buildImage({ seed: 'cli-secured-2' }), '1.1.0');
+      const auth = Buffer.from(`${secured.username}:${secured.password}`).toString('base64');
+      const repos = await createRepos({
+        'clusters/flux-system/images.yaml': flux(
+          '>=1.0.0',
+          'team/app',
+          ', secretRef: { name: pull }',
+        ).replaceAll(`${registry.host}/team/app`, `${secured.host}/team/app`),
+        'clusters/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
+      });
+      const secrets = await tempDir('promote-cli-secrets');
+      await writeFiles(secrets, {
+        'pull.yaml': `apiVersion: v1
+kind: Secret
+metadata: { name: pull, namespace: flux-system }
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '{"auths": {"${secured.host}": {"auth": "${auth}"}}}'
+`,
+      });
+      // vouch's own docker config (DOCKER_CONFIG is the empty work tree) has no credentials for it.
+      const result = await vouch(
+        repos.work,
+        'update',
+        '--key',
+        KEY,
+        '--pull-secrets',
+        secrets,
+        '--path',
+        'clusters',
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/✘ 1\.1\.0@\S+ {2}unsigned: /);
+      expect(await git(repos.work, 'show', 'HEAD:clusters/apps/deploy.yaml')).toBe(
+        `image: ${secured.host}/team/app:1.0.0@${signed.digest} # {"$imagepolicy": "flux-system:app"}`,
+      );
+
+      const without = await vouch(repos.work, 'update', '--key', KEY, '--path', 'clusters');
+      expect(without.code).toBe(1);
+      expect(without.stderr).toMatch(/Secret flux-system\/pull was not given with --pull-secrets/);
+      expect(without.stdout).toMatch(/! failed: cannot list the tags of .*team\/app/);
+    } finally {
+      await pusher.close();
+      await secured.stop();
+    }
+  });
+
   it('--watch runs a round every --interval until it is stopped, then exits 0', async () => {
     const repos = await createRepos({ 'a.yaml': 'image: plain:1\n' });
     const child = spawn(
