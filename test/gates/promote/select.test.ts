@@ -229,6 +229,37 @@ describe('selecting the newest candidate that verifies', () => {
     expect(selection.chosen?.warnings).toEqual([expect.stringMatching(/^failed policy: audit: /)]);
   });
 
+  it('calls a candidate unsigned when the denying policy found no signature, even if another policy verified one', async () => {
+    // `release` finds 1.0.9's signature beside it; `mirrored` looks in a signature repository that
+    // holds none for it. Only the denying policy says why the candidate is rejected: unsigned.
+    const text = [
+      { name: 'release', source: undefined },
+      { name: 'mirrored', source: [{ oci: `${registry.host}/acme/signatures` }] },
+    ]
+      .map(({ name, source }) =>
+        stringify({
+          apiVersion: 'policy.sigstore.dev/v1beta1',
+          kind: 'ClusterImagePolicy',
+          metadata: { name },
+          spec: {
+            images: [{ glob: `${registry.host}/acme/app*` }],
+            authorities: [{ key: { data: release.publicKey.pem }, ...(source && { source }) }],
+          },
+        }),
+      )
+      .join('---\n');
+    const { policySet } = await loadPolicyText(text, 'two.yaml');
+    const selection = await select(checkerFor(policySet), ['1.0.9']);
+    expect(selection.chosen).toBeUndefined();
+    expect(selection.rejected).toEqual([
+      expect.objectContaining({
+        tag: '1.0.9',
+        reason: 'unsigned',
+        message: expect.stringMatching(/^failed policy: mirrored: .*no signatures found/),
+      }),
+    ]);
+  });
+
   it('rejects an allowed verdict that verified no digest (a static pass), and a checker that throws', async () => {
     const text = stringify({
       apiVersion: 'policy.sigstore.dev/v1beta1',

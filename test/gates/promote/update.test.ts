@@ -383,6 +383,33 @@ describe('vouch update, one round', () => {
     );
   });
 
+  it('skips a signed index that cannot be pulled (a platform manifest is gone), saying why', async () => {
+    const repo = { registry: host, repository: 'acme/broken' };
+    const older = buildImage({ seed: 'broken-1.0.0' });
+    const index = buildIndex({ seed: 'broken-2.0.0' });
+    await pushArtifact(client, repo, older, '1.0.0');
+    await signArtifact(client, repo, older, release);
+    await pushArtifact(client, repo, index, '2.0.0');
+    await signArtifact(client, repo, index, release);
+    const arm = index.images[1]?.digest as string;
+    const deleted = await fetch(`${registry.url}/v2/acme/broken/manifests/${arm}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    const repos = await createRepos({
+      'clusters/prod/flux-system/images.yaml': flux('', 'acme/broken'),
+      'clusters/prod/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
+    });
+    const report = await runUpdate(await options(repos.work, { push: {} }), deps());
+    expect(report.policies[0]).toMatchObject({
+      outcome: 'updated',
+      chosen: { tag: '1.0.0', digest: older.digest },
+      rejected: [{ tag: '2.0.0', digest: index.digest, reason: 'not-pullable' }],
+    });
+    expect(report.policies[0]?.rejected[0]?.message).toMatch(new RegExp(`acme/broken@${arm} not found`));
+    expect(await git(repos.remote, 'show', 'main:clusters/prod/apps/deploy.yaml')).toBe(
+      `image: ${host}/acme/broken:1.0.0@${older.digest} # {"$imagepolicy": "flux-system:app"}`,
+    );
+  });
+
   it('keeps the pin when the pinned version is still the newest that verifies', async () => {
     const repos = await createRepos(files('v1.2.0'));
     const report = await runUpdate(await options(repos.work), deps());
