@@ -2,7 +2,14 @@ import type { Scenario } from '../lib.js';
 import { policyScenario } from './policy.js';
 import { resolveScenario } from './resolve.js';
 import { startupScenario } from './startup.js';
+import { updateScenario } from './update.js';
 import { verifyScenario } from './verify.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
-export const scenarios: Scenario[] = [startupScenario, resolveScenario, verifyScenario, policyScenario];
+export const scenarios: Scenario[] = [
+  startupScenario,
+  resolveScenario,
+  verifyScenario,
+  policyScenario,
+  updateScenario,
+];

@@ -12,7 +12,7 @@ import { type CacheBackend, CacheError, type CacheLogger, createCache } from '..
 import { describeError } from '../errors.js';
 import { PolicyEngine, PullSecretClients } from '../policy/engine/index.js';
 import type { NoMatchPolicy, PolicySet } from '../policy/model.js';
-import type { RequestEvent } from '../registry/index.js';
+import { ChainedCredentials, type CredentialStore, type RequestEvent } from '../registry/index.js';
 import type { CacheFlags } from './cache-options.js';
 import { CliError } from './errors.js';
 import { createClient, type GlobalOptions, loadCredentials, timeoutMs } from './global-options.js';
@@ -35,6 +35,12 @@ export interface CheckerSetup {
   onRegistryRequest?: (event: RequestEvent) => void;
   /** Where cache degradation is reported (default: `vouch: warning: …` lines on stderr). */
   logger?: CacheLogger;
+  /**
+   * Registry access beyond the global flags, for every client of the engine: credentials tried before
+   * the docker config's (a Flux ImageRepository's `secretRef`, so that the registry that listed the tags
+   * also lets the engine verify them), and registries reached over plain HTTP (its `insecure: true`).
+   */
+  registryAccess?: { credentials?: CredentialStore; insecureRegistries?: readonly string[] };
 }
 
 export interface ImageCheckerHandle {
@@ -67,15 +73,26 @@ export async function createImageChecker(setup: CheckerSetup): Promise<ImageChec
     engine?.recordRequest(event);
     setup.onRegistryRequest?.(event);
   };
-  const baseCredentials = await loadCredentials(setup.global);
-  const defaultClient = await createClient(setup.global, { onRequest });
+  const access = setup.registryAccess;
+  const dockerConfig = await loadCredentials(setup.global);
+  const baseCredentials = access?.credentials
+    ? new ChainedCredentials([access.credentials, dockerConfig])
+    : dockerConfig;
+  const clientOptions = {
+    onRequest,
+    credentials: baseCredentials,
+    ...(access?.insecureRegistries?.length && {
+      insecureRegistries: [...(setup.global.allowHttpRegistry ?? []), ...access.insecureRegistries],
+    }),
+  };
+  const defaultClient = await createClient(setup.global, clientOptions);
   let clients: PullSecretClients | undefined;
   let ownedCache: CacheBackend | undefined;
   try {
     clients = await PullSecretClients.build(
       setup.policySet,
       defaultClient,
-      (credentials) => createClient(setup.global, { onRequest, credentials }),
+      (credentials) => createClient(setup.global, { ...clientOptions, credentials }),
       baseCredentials,
     );
     let cache: CacheBackend;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { describeError } from '../../errors.js';
 import {
+  AccessPool,
   type Author,
   DEFAULT_MESSAGE_TEMPLATE,
   GitRepository,
@@ -11,26 +12,24 @@ import {
   PromoteError,
   parseAuthor,
   RegistryClients,
+  type RepositoryAccess,
   renderText,
   resolveScanPath,
   runUpdate,
   type UpdateReport,
 } from '../../gates/promote/index.js';
-import type { ImageChecker } from '../../policy/verdict.js';
+import { policySetFromAuthority } from '../../policy/engine/from-authority.js';
+import type { PolicySet } from '../../policy/model.js';
 import { sleep } from '../../util/deadline.js';
+import type { ImageCheckerHandle } from '../checker.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, loadCredentials, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
+import { authorityFromFlags, hasVerificationFlags, type VerificationFlags } from '../verification-flags.js';
 
-export interface UpdateCommandOptions extends GlobalOptions {
+export interface UpdateCommandOptions extends GlobalOptions, VerificationFlags {
   images?: string[];
   policy?: string[];
-  key?: string;
-  certificateIdentity?: string;
-  certificateIdentityRegexp?: string;
-  certificateOidcIssuer?: string;
-  certificateOidcIssuerRegexp?: string;
-  trustedRoot?: string;
   repo: string;
   path?: string;
   pullSecrets?: string[];
@@ -45,26 +44,61 @@ export interface UpdateCommandOptions extends GlobalOptions {
   interval?: string;
 }
 
-/** How images are verified, as the flags said; the policy engine is built from it. */
-export type VerificationSettings =
-  | { kind: 'policy'; paths: string[] }
-  | { kind: 'key'; key: string }
-  | {
-      kind: 'keyless';
-      identity: { exact: string } | { regexp: string };
-      issuer: { exact: string } | { regexp: string };
-      trustedRoot?: string;
-    };
+/**
+ * What images are verified against, loaded once before any round: the ClusterImagePolicies of
+ * `--policy`, or the one-policy set the `--key` / keyless flags describe. Every mistake in them (a
+ * file that cannot be read, a policy that does not validate, a bad flag combination) is exit 2.
+ */
+export async function loadVerification(
+  options: UpdateCommandOptions,
+): Promise<{ ok: true; policySet: PolicySet } | { ok: false; exitCode: ExitCode }> {
+  if (options.policy !== undefined) {
+    const { loadPolicySet } = await import('./verify-policy.js');
+    return loadPolicySet(options.policy, options);
+  }
+  const { authority, warnings } = await authorityFromFlags(options);
+  await printLines(
+    warnings.map((warning) => `vouch: warning: ${warning}`),
+    process.stderr,
+  );
+  return { ok: true, policySet: policySetFromAuthority(authority) };
+}
+
+let engineModule: Promise<typeof import('../checker.js')> | undefined;
 
 /**
- * The policy engine behind the promotion gate, built from the verification flags. Everything else
- * of `vouch update` only sees the ImageChecker interface.
+ * The policy engine's modules take about a second to load; `vouch update` starts loading them at
+ * once, so that the loading overlaps with reading Git, the Flux objects and the tag lists.
+ */
+function loadEngine(): Promise<typeof import('../checker.js')> {
+  if (!engineModule) {
+    engineModule = import('../checker.js');
+    // Nobody may ask for it (no markers): a failure then surfaces only if it is asked for.
+    engineModule.catch(() => undefined);
+  }
+  return engineModule;
+}
+
+/**
+ * The policy engine behind the promotion gate for one ImageRepository's registry access: its registry
+ * clients carry the ImageRepository's pull secret (before the docker config's credentials) and reach
+ * it over plain HTTP when it says `insecure`. Everything else of `vouch update` only sees the
+ * ImageChecker interface.
  */
 export async function createChecker(
-  _settings: VerificationSettings,
-  _options: UpdateCommandOptions,
-): Promise<ImageChecker> {
-  throw new CliError('CONFIG', 'policy engine not available yet');
+  policySet: PolicySet,
+  options: UpdateCommandOptions,
+  access: RepositoryAccess,
+): Promise<ImageCheckerHandle> {
+  const { createImageChecker } = await loadEngine();
+  return createImageChecker({
+    policySet,
+    global: options,
+    registryAccess: {
+      ...(access.credentials && { credentials: access.credentials }),
+      ...(access.insecureRegistry !== undefined && { insecureRegistries: [access.insecureRegistry] }),
+    },
+  });
 }
 
 const DURATION = /^(?:[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h))+$/;
@@ -79,47 +113,20 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-/** Checks the flags that do not depend on files; every mistake is a usage error (exit 2). */
-export function verificationSettings(options: UpdateCommandOptions): VerificationSettings {
-  const usage = (message: string) => new CliError('USAGE', message);
-  const keyless = [
-    options.certificateIdentity,
-    options.certificateIdentityRegexp,
-    options.certificateOidcIssuer,
-    options.certificateOidcIssuerRegexp,
-  ].some((value) => value !== undefined);
-  const chosen = [options.policy !== undefined, options.key !== undefined, keyless].filter(Boolean).length;
-  if (chosen > 1)
-    throw usage('choose one way to verify: --policy, --key, or the keyless --certificate-* flags');
-  if (chosen === 0)
-    throw usage(
+/** Which way of verifying the flags chose; checks only what does not need a file (exit 2 for mistakes). */
+export function checkVerificationFlags(options: UpdateCommandOptions): 'policy' | 'flags' {
+  const flags = hasVerificationFlags(options);
+  if (options.policy !== undefined && flags)
+    throw new CliError('USAGE', '--policy replaces --key and the keyless flags: give one or the other');
+  if (options.policy === undefined && !flags)
+    throw new CliError(
+      'USAGE',
       'nothing to verify with: give --policy, --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]',
     );
-  if (options.trustedRoot !== undefined && !keyless && options.policy === undefined)
-    throw usage('--trusted-root goes with keyless verification or --policy');
-  if (options.policy !== undefined) return { kind: 'policy', paths: options.policy };
-  if (options.key !== undefined) return { kind: 'key', key: options.key };
-  const pair = (exact: string | undefined, regexp: string | undefined, flag: string) => {
-    if (exact !== undefined && regexp !== undefined)
-      throw usage(`give --${flag} or --${flag}-regexp, not both`);
-    if (exact === undefined && regexp === undefined)
-      throw usage(`keyless verification needs --${flag} or --${flag}-regexp`);
-    return exact !== undefined ? { exact } : { regexp: regexp as string };
-  };
-  return {
-    kind: 'keyless',
-    identity: pair(options.certificateIdentity, options.certificateIdentityRegexp, 'certificate-identity'),
-    issuer: pair(
-      options.certificateOidcIssuer,
-      options.certificateOidcIssuerRegexp,
-      'certificate-oidc-issuer',
-    ),
-    ...(options.trustedRoot !== undefined && { trustedRoot: options.trustedRoot }),
-  };
+  return options.policy !== undefined ? 'policy' : 'flags';
 }
 
 interface Checked {
-  verification: VerificationSettings;
   author?: Author;
   intervalMs?: number;
 }
@@ -143,8 +150,8 @@ export function checkUsage(options: UpdateCommandOptions): Checked {
     author = parseAuthor(options.author);
     if (!author) throw usage(`--author must be "Name <email>", got ${JSON.stringify(options.author)}`);
   }
+  checkVerificationFlags(options);
   return {
-    verification: verificationSettings(options),
     ...(author && { author }),
     ...(intervalMs !== undefined && { intervalMs }),
   };
@@ -192,6 +199,7 @@ async function printReport(report: UpdateReport, output: OutputFormat): Promise<
 /** `vouch update`: one round, or rounds every --interval with --watch. */
 export async function runUpdateCommand(options: UpdateCommandOptions): Promise<ExitCode> {
   const checked = checkUsage(options);
+  void loadEngine();
   const timeout = timeoutMs(options);
   const repository = await GitRepository.open(resolve(options.repo)).catch(asInputError);
   const scanPath = (() => {
@@ -225,12 +233,17 @@ export async function runUpdateCommand(options: UpdateCommandOptions): Promise<E
     ? await loadPullSecrets(options.pullSecrets).catch(asInputError)
     : undefined;
   const images = options.images?.map((path) => (isAbsolute(path) ? path : resolve(path)));
+  const verification = await loadVerification(options);
+  if (!verification.ok) return verification.exitCode;
+  const { policySet } = verification;
 
   const clients = new RegistryClients((settings) => createClient(options, settings), {
     credentials: await loadCredentials(options),
     insecureRegistries: options.allowHttpRegistry ?? [],
   });
-  let checker: Promise<ImageChecker> | undefined;
+  // One engine per registry access, kept across --watch rounds so that its verdict cache spares the
+  // signature lookups of candidates already judged.
+  const checkers = new AccessPool((access) => createChecker(policySet, options, access));
   const progress = process.stderr.isTTY ? terminalProgress(process.stderr) : undefined;
   const round = () =>
     runUpdate(
@@ -247,10 +260,7 @@ export async function runUpdateCommand(options: UpdateCommandOptions): Promise<E
         timeoutMs: timeout,
       },
       {
-        checker: () => {
-          checker ??= createChecker(checked.verification, options);
-          return checker;
-        },
+        checker: async (repo, secret) => (await checkers.for(repo, secret)).checker,
         registryFor: (repo, secret) => clients.registryFor(repo, secret),
         ...(progress && { progress }),
       },
@@ -285,6 +295,6 @@ export async function runUpdateCommand(options: UpdateCommandOptions): Promise<E
     }
   } finally {
     progress?.done();
-    await clients.close();
+    await Promise.all([clients.close(), checkers.close()]);
   }
 }

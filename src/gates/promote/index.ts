@@ -4,7 +4,13 @@
  * verifies them newest first, and Flux setter markers in Git receive `name:tag@<verified digest>`.
  */
 
-export { type ClientSettings, RegistryClients } from './clients.js';
+export {
+  AccessPool,
+  type ClientSettings,
+  RegistryClients,
+  type RepositoryAccess,
+  repositoryAccess,
+} from './clients.js';
 export { PromoteError, type PromoteErrorCode } from './errors.js';
 export type { SourceLocation } from './files.js';
 export {

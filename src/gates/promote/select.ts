@@ -74,7 +74,10 @@ type Outcome =
 function reasonOf(verdict: Verdict): RejectionReason {
   switch (verdict.failure) {
     case 'signature': {
-      const authorities = verdict.policies.flatMap((policy) => policy.authorities);
+      // Only the policies that deny: a policy that passed may well have found signatures.
+      const authorities = verdict.policies
+        .filter((policy) => !policy.passed && policy.mode === 'enforce')
+        .flatMap((policy) => policy.authorities.filter((authority) => authority.type !== 'static'));
       if (!authorities.length) return 'not-verified';
       return authorities.every((authority) => authority.signatures.length === 0)
         ? 'unsigned'

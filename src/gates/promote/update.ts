@@ -49,8 +49,11 @@ export interface UpdateOptions {
 }
 
 export interface UpdateDependencies {
-  /** The policy engine; asked for only when some marker needs an election. */
-  checker(): Promise<ImageChecker>;
+  /**
+   * The policy engine for an ImageRepository, reaching the registry with the same access as
+   * `registryFor` (its pull secret and `insecure` flag); asked for only when a marker needs an election.
+   */
+  checker(repository: ImageRepositoryObject, secret: PullSecret | undefined): Promise<ImageChecker>;
   /** The registry client for an ImageRepository (its pull secret and `insecure` flag applied). */
   registryFor(repository: ImageRepositoryObject, secret: PullSecret | undefined): Promise<RegistryClient>;
   progress?: Progress;
@@ -169,7 +172,6 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
   const report: UpdateReport = { dryRun: options.dryRun, policies: [], changes: [], warnings, ok: true };
   const elected = new Map<string, { name: string; tag: string; digest: string }>();
   const tagCache = new Map<string, Promise<{ tags: string[]; pages: number }>>();
-  let checker: Promise<ImageChecker> | undefined;
 
   for (const key of [...byPolicy.keys()].sort()) {
     const markers = byPolicy.get(key) ?? [];
@@ -264,12 +266,11 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
       continue;
     }
 
-    checker ??= deps.checker();
     const selection = await selectNewestVerified({
       image: repository.spec.image,
       repository: target,
       candidates: considered.map((candidate) => candidate.tag),
-      checker: await checker,
+      checker: await deps.checker(repository, secret),
       registry: client,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       timeoutMs: options.timeoutMs,

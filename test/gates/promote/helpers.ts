@@ -1,25 +1,27 @@
 /**
  * Test support for the promotion gate: real git repositories (a bare "remote" and a clone with its own
- * identity), and a stand-in for the policy engine.
- *
- * The stand-in checker is not a mock of a registry or of git: it resolves each image against the real
- * registry (so every digest is real) and decides allow/deny from a rule given by the test, the way the
- * policy engine will decide from signatures. It exists until the engine lands; the selection tests
- * that need real signatures come with it.
+ * identity), real signatures made by the signature layer, the real policy engine, and a pass-through
+ * wrapper around it that records what the selection loop asked and can act when an answer is given.
  */
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type {
-  AuthorityOutcome,
-  ImageChecker,
-  ImageCheckRequest,
-  Verdict,
-} from '../../../src/policy/verdict.js';
-import { formatReference, parseReference, withDigest } from '../../../src/reference/index.js';
-import type { RegistryClient } from '../../../src/registry/index.js';
-import type { Deadline } from '../../../src/util/deadline.js';
+import { stringify } from 'yaml';
+import { MemoryCache } from '../../../src/cache/index.js';
+import { PolicyEngine, singleClient } from '../../../src/policy/engine/index.js';
+import { loadPolicyText, type PolicySet } from '../../../src/policy/index.js';
+import type { ImageChecker, ImageCheckRequest, Verdict } from '../../../src/policy/verdict.js';
+import { RegistryClient, type RegistryClientOptions, type Repository } from '../../../src/registry/index.js';
+import {
+  type ArtefactSigner,
+  type PrivateKey,
+  parsePrivateKey,
+  signLegacy,
+} from '../../../src/signature/index.js';
+import { Deadline, sleep } from '../../../src/util/deadline.js';
+import type { BuiltArtifact } from '../../harness/index.js';
 import { tempDir } from '../../harness/index.js';
 
 const run = promisify(execFile);
@@ -61,10 +63,60 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
   }
 }
 
-export type Decision = { allow: true } | { allow: false; reason: 'unsigned' | 'wrong-signer' };
+/** A fresh ECDSA P-256 key, as `cosign generate-key-pair` makes. */
+export async function newKey(): Promise<PrivateKey> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return parsePrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, async () => '');
+}
 
-/** A stand-in for the policy engine: real digests from the registry, allow/deny from `decide(tag)`. */
-export class StandInChecker implements ImageChecker {
+/** Signs a pushed image or index the way `cosign sign` does (a `sha256-<hex>.sig` manifest). */
+export async function signArtifact(
+  client: RegistryClient,
+  repo: Repository,
+  artifact: Pick<BuiltArtifact, 'digest' | 'mediaType' | 'manifest'>,
+  signer: PrivateKey | ArtefactSigner,
+): Promise<void> {
+  await signLegacy(
+    client,
+    { ...repo, digest: artifact.digest, mediaType: artifact.mediaType, size: artifact.manifest.byteLength },
+    signer,
+    {},
+  );
+}
+
+/** One ClusterImagePolicy `name` requiring a signature by `key` for images matching `glob`. */
+export async function keyPolicy(name: string, glob: string, key: PrivateKey): Promise<PolicySet> {
+  const text = stringify({
+    apiVersion: 'policy.sigstore.dev/v1beta1',
+    kind: 'ClusterImagePolicy',
+    metadata: { name },
+    spec: { images: [{ glob }], authorities: [{ key: { data: key.publicKey.pem } }] },
+  });
+  return (await loadPolicyText(text, `${name}.yaml`)).policySet;
+}
+
+/** The real policy engine with a registry client of its own (its requests can be counted). */
+export function engineFor(
+  policySet: PolicySet,
+  clientOptions: RegistryClientOptions = {},
+): { engine: PolicyEngine; client: RegistryClient; close(): Promise<void> } {
+  const client = new RegistryClient(clientOptions);
+  const engine = new PolicyEngine({ policySet, clients: singleClient(client), cache: new MemoryCache() });
+  return { engine, client, close: () => client.close() };
+}
+
+export interface CheckerHooks {
+  /** Runs before the engine is asked (latency for one tag, say); it gets the check's deadline. */
+  before?: (image: string, deadline: Deadline) => Promise<void>;
+  /** Runs after the engine answered and before the answer reaches the selection loop. */
+  after?: (image: string, verdict: Verdict) => Promise<void>;
+}
+
+/**
+ * The real engine, passed through: records every image asked about, how many checks ran at once and
+ * which were cancelled, and runs the hooks around each answer. It decides nothing itself.
+ */
+export class RecordingChecker implements ImageChecker {
   /** Every image asked about, in order. */
   readonly calls: string[] = [];
   /** Images whose deadline was cancelled while they were being checked. */
@@ -73,76 +125,39 @@ export class StandInChecker implements ImageChecker {
   maxInFlight = 0;
 
   constructor(
-    private readonly registry: RegistryClient,
-    private readonly decide: (tag: string) => Decision,
-    private readonly hooks: {
-      afterResolve?: (image: string, digest: string) => Promise<void>;
-      /** Time the "verification" takes after resolving, per tag. */
-      delayMs?: number | ((tag: string) => number);
-    } = {},
+    private readonly engine: ImageChecker,
+    private readonly hooks: CheckerHooks = {},
   ) {}
 
+  /** The tags asked about, in order. */
+  get tags(): string[] {
+    return this.calls.map((image) => image.slice(image.lastIndexOf(':') + 1));
+  }
+
   async check(request: ImageCheckRequest, options: { deadline?: Deadline } = {}): Promise<Verdict> {
+    const deadline = options.deadline ?? Deadline.after(30_000);
     this.calls.push(request.image);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      const ref = parseReference(request.image);
-      const resolved = await this.registry.resolve(
-        ref,
-        options.deadline ? { deadline: options.deadline } : {},
-      );
-      await this.hooks.afterResolve?.(request.image, resolved.digest);
-      const delay =
-        typeof this.hooks.delayMs === 'function' ? this.hooks.delayMs(ref.tag ?? '') : this.hooks.delayMs;
-      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-      const decision = this.decide(ref.tag ?? '');
-      const verifiedReference = formatReference(withDigest(ref, resolved.digest));
-      if (decision.allow)
-        return {
-          image: request.image,
-          verifiedReference,
-          digest: resolved.digest,
-          allowed: true,
-          errors: [],
-          warnings: [],
-          policies: [],
-        };
-      const authority: AuthorityOutcome = {
-        name: 'authority-0',
-        type: 'key',
-        passed: false,
-        reason: decision.reason === 'unsigned' ? 'no signatures found' : 'no signature verified with the key',
-        signatures:
-          decision.reason === 'unsigned'
-            ? []
-            : [
-                {
-                  source: 'sig-tag',
-                  format: 'legacy',
-                  verified: false,
-                  reason: 'signature does not verify with the key',
-                },
-              ],
-        failure: 'signature',
-      };
-      return {
-        image: request.image,
-        verifiedReference,
-        digest: resolved.digest,
-        allowed: false,
-        errors: [`failed policy: release: ${authority.reason}`],
-        warnings: [],
-        policies: [{ name: 'release', mode: 'enforce', passed: false, authorities: [authority] }],
-        failure: 'signature',
-      };
+      await this.hooks.before?.(request.image, deadline);
+      const verdict = await this.engine.check(request, { deadline });
+      await this.hooks.after?.(request.image, verdict);
+      return verdict;
     } finally {
       this.inFlight--;
-      if (options.deadline?.signal.aborted) this.cancelled.push(request.image);
+      if (deadline.signal.aborted) this.cancelled.push(request.image);
     }
   }
 
-  async cached(): Promise<Verdict | undefined> {
-    return undefined;
+  cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
+    return this.engine.cached(request);
   }
+}
+
+/** A `before` hook: `ms` of latency for the images `slow` picks, cut short when the check is cancelled. */
+export function latency(ms: number, slow: (image: string) => boolean): CheckerHooks['before'] {
+  return async (image, deadline) => {
+    if (slow(image)) await sleep(ms, deadline.signal);
+  };
 }

@@ -1,16 +1,23 @@
+/**
+ * One round of `vouch update` (runUpdate) against the real registry, real cosign signatures, the real
+ * policy engine, and a real bare Git repository on disk.
+ */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClients } from '../../../src/gates/promote/clients.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createImageChecker, type ImageCheckerHandle } from '../../../src/cli/checker.js';
+import { AccessPool, RegistryClients } from '../../../src/gates/promote/clients.js';
 import { PromoteError } from '../../../src/gates/promote/errors.js';
 import { GitRepository } from '../../../src/gates/promote/git.js';
 import { DEFAULT_MESSAGE_TEMPLATE, MessageTemplate } from '../../../src/gates/promote/message.js';
 import { renderText } from '../../../src/gates/promote/report.js';
 import { loadPullSecrets } from '../../../src/gates/promote/secrets.js';
-import { runUpdate, type UpdateOptions } from '../../../src/gates/promote/update.js';
-import { anonymous, RegistryClient, type Repository } from '../../../src/registry/index.js';
+import { runUpdate, type UpdateDependencies, type UpdateOptions } from '../../../src/gates/promote/update.js';
+import type { PolicySet } from '../../../src/policy/index.js';
+import { anonymous, RegistryClient } from '../../../src/registry/index.js';
+import type { PrivateKey } from '../../../src/signature/index.js';
 import {
   buildImage,
   buildIndex,
@@ -19,26 +26,56 @@ import {
   type TestRegistry,
   tempDir,
 } from '../../harness/index.js';
-import { createRepos, type Decision, git, StandInChecker, writeFiles } from './helpers.js';
+import {
+  createRepos,
+  engineFor,
+  git,
+  keyPolicy,
+  newKey,
+  RecordingChecker,
+  signArtifact,
+  writeFiles,
+} from './helpers.js';
 
 const run = promisify(execFile);
 
 let registry: TestRegistry;
 let client: RegistryClient;
 let host: string;
-let app: Repository;
+let release: PrivateKey;
+let stranger: PrivateKey;
+/** Images must be signed by `release` (ClusterImagePolicy `release`, every repository of the registry). */
+let policySet: PolicySet;
+/** `acme/app:<tag>` and `acme/down:<tag>` → digest. */
 const digest: Record<string, string> = {};
 
 beforeAll(async () => {
   registry = await startRegistry();
   host = registry.host;
   client = new RegistryClient();
-  app = { registry: host, repository: 'acme/app' };
-  digest['v1.0.0'] = await pushArtifact(client, app, buildImage({ seed: 'v1.0.0' }), 'v1.0.0');
-  digest['v1.1.0'] = await pushArtifact(client, app, buildImage({ seed: 'v1.1.0' }), 'v1.1.0');
-  digest['v1.2.0'] = await pushArtifact(client, app, buildIndex({ seed: 'v1.2.0' }), 'v1.2.0');
-  digest['v1.3.0'] = await pushArtifact(client, app, buildImage({ seed: 'v1.3.0' }), 'v1.3.0');
-  await pushArtifact(client, app, buildImage({ seed: 'latest' }), 'latest');
+  [release, stranger] = await Promise.all([newKey(), newKey()]);
+  policySet = await keyPolicy('release', `${host}/**`, release);
+  const push = async (
+    repository: string,
+    tag: string,
+    artifact: ReturnType<typeof buildImage> | ReturnType<typeof buildIndex>,
+    signer?: PrivateKey,
+  ) => {
+    const repo = { registry: host, repository };
+    digest[`${repository}:${tag}`] = await pushArtifact(client, repo, artifact, tag);
+    if (signer) await signArtifact(client, repo, artifact, signer);
+  };
+  // acme/app: v1.2.0 is a signed multi-platform index; the newest, v1.3.0, is unsigned.
+  await push('acme/app', 'v1.0.0', buildImage({ seed: 'v1.0.0' }), release);
+  await push('acme/app', 'v1.1.0', buildImage({ seed: 'v1.1.0' }), release);
+  await push('acme/app', 'v1.2.0', buildIndex({ seed: 'v1.2.0' }), release);
+  await push('acme/app', 'v1.3.0', buildImage({ seed: 'v1.3.0' }));
+  await push('acme/app', 'latest', buildImage({ seed: 'latest' }), release);
+  // acme/down: the two newest are signed, but with the wrong key.
+  await push('acme/down', 'v1.0.0', buildImage({ seed: 'down-v1.0.0' }), release);
+  await push('acme/down', 'v1.1.0', buildImage({ seed: 'down-v1.1.0' }), release);
+  await push('acme/down', 'v1.2.0', buildImage({ seed: 'down-v1.2.0' }), stranger);
+  await push('acme/down', 'v1.3.0', buildImage({ seed: 'down-v1.3.0' }), stranger);
 });
 
 afterAll(async () => {
@@ -46,14 +83,20 @@ afterAll(async () => {
   await registry?.stop();
 });
 
-function flux(extra = ''): string {
+/** Engines made by `deps`, closed after each test. */
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((engine) => engine.close()));
+});
+
+function flux(extra = '', repository = 'acme/app'): string {
   return `apiVersion: image.toolkit.fluxcd.io/v1
 kind: ImageRepository
 metadata:
   name: app
   namespace: flux-system
 spec:
-  image: ${host}/acme/app
+  image: ${host}/${repository}
   interval: 1m${extra}
 ---
 apiVersion: image.toolkit.fluxcd.io/v1
@@ -70,7 +113,7 @@ spec:
 `;
 }
 
-function deploy(tag: string): string {
+function deploy(tag: string, repository = 'acme/app'): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -80,43 +123,41 @@ spec:
     spec:
       containers:
         - name: app
-          image: "${host}/acme/app:${tag}@${digest[tag]}" # {"$imagepolicy": "flux-system:app"}
+          image: "${host}/${repository}:${tag}@${digest[`${repository}:${tag}`]}" # {"$imagepolicy": "flux-system:app"}
           ports: [{containerPort: 8080}]
 `;
 }
 
-function values(tag: string): string {
+function values(tag: string, repository = 'acme/app'): string {
   return `# Helm values
 image:
-  repository: ${host}/acme/app  # {"$imagepolicy": "flux-system:app:name"}
+  repository: ${host}/${repository}  # {"$imagepolicy": "flux-system:app:name"}
   tag: '${tag}'  # {"$imagepolicy": "flux-system:app:tag"}
-  digest: ${digest[tag]}  # {"$imagepolicy": "flux-system:app:digest"}
+  digest: ${digest[`${repository}:${tag}`]}  # {"$imagepolicy": "flux-system:app:digest"}
 `;
 }
 
-function kustomization(tag: string): string {
+function kustomization(tag: string, repository = 'acme/app'): string {
   return `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: [deploy.yaml]
 images:
   - name: app
-    newName: ${host}/acme/app # {"$imagepolicy": "flux-system:app:name"}
+    newName: ${host}/${repository} # {"$imagepolicy": "flux-system:app:name"}
     newTag: ${tag} # {"$imagepolicy": "flux-system:app:tag"}
-    digest: ${digest[tag]} # {"$imagepolicy": "flux-system:app:digest"}
+    digest: ${digest[`${repository}:${tag}`]} # {"$imagepolicy": "flux-system:app:digest"}
 `;
 }
 
-function files(tag: string, fluxExtra = ''): Record<string, string> {
+/** Two marked files (a Deployment, Helm values) and a kustomization, plus the Flux objects as YAML. */
+function files(tag: string, repository = 'acme/app'): Record<string, string> {
   return {
-    'clusters/prod/flux-system/images.yaml': flux(fluxExtra),
-    'clusters/prod/apps/deploy.yaml': deploy(tag),
-    'clusters/prod/apps/values.yaml': values(tag),
-    'clusters/prod/apps/kustomization.yaml': kustomization(tag),
+    'clusters/prod/flux-system/images.yaml': flux('', repository),
+    'clusters/prod/apps/deploy.yaml': deploy(tag, repository),
+    'clusters/prod/apps/values.yaml': values(tag, repository),
+    'clusters/prod/apps/kustomization.yaml': kustomization(tag, repository),
   };
 }
-
-const UNSIGNED_V130 = (tag: string): Decision =>
-  tag === 'v1.3.0' ? { allow: false, reason: 'unsigned' } : { allow: true };
 
 async function options(work: string, extra: Partial<UpdateOptions> = {}): Promise<UpdateOptions> {
   const repository = await GitRepository.open(work);
@@ -131,8 +172,14 @@ async function options(work: string, extra: Partial<UpdateOptions> = {}): Promis
   };
 }
 
-function deps(checker: StandInChecker) {
-  return { checker: async () => checker, registryFor: async () => client };
+/** The real engine (fresh cache, own registry client) behind a recorder; tags are listed with `client`. */
+function deps(hooks: ConstructorParameters<typeof RecordingChecker>[1] = {}): UpdateDependencies & {
+  recorder: RecordingChecker;
+} {
+  const engine = engineFor(policySet);
+  opened.push(engine);
+  const recorder = new RecordingChecker(engine.engine, hooks);
+  return { recorder, checker: async () => recorder, registryFor: async () => client };
 }
 
 async function snapshot(work: string): Promise<Record<string, string>> {
@@ -146,8 +193,7 @@ describe('vouch update, one round', () => {
     const repos = await createRepos(files('v1.0.0'));
     const before = await snapshot(repos.work);
     const head = await git(repos.work, 'rev-parse', 'HEAD');
-    const checker = new StandInChecker(client, UNSIGNED_V130);
-    const report = await runUpdate(await options(repos.work, { dryRun: true }), deps(checker));
+    const report = await runUpdate(await options(repos.work, { dryRun: true }), deps());
 
     expect(report.ok).toBe(true);
     expect(report.policies).toHaveLength(1);
@@ -156,12 +202,12 @@ describe('vouch update, one round', () => {
       outcome: 'updated',
       chosen: {
         tag: 'v1.2.0',
-        digest: digest['v1.2.0'],
-        reference: `${host}/acme/app:v1.2.0@${digest['v1.2.0']}`,
+        digest: digest['acme/app:v1.2.0'],
+        reference: `${host}/acme/app:v1.2.0@${digest['acme/app:v1.2.0']}`,
       },
       rejected: [{ tag: 'v1.3.0', reason: 'unsigned' }],
-      pinned: { tag: 'v1.0.0', digest: digest['v1.0.0'] },
-      tags: { listed: 5, candidates: 4, considered: 4, pages: 1 },
+      pinned: { tag: 'v1.0.0', digest: digest['acme/app:v1.0.0'] },
+      tags: { listed: 9, artefacts: 4, candidates: 4, considered: 4, pages: 1 }, // 4 signature tags
     });
     expect(report.changes.map((change) => `${change.file}:${change.line} ${change.setter}`)).toEqual([
       'clusters/prod/apps/deploy.yaml:10 flux-system:app',
@@ -175,17 +221,17 @@ describe('vouch update, one round', () => {
     );
     expect(report.diff).toContain(
       '-    newTag: v1.0.0 # {"$imagepolicy": "flux-system:app:tag"}\n' +
-        `-    digest: ${digest['v1.0.0']} # {"$imagepolicy": "flux-system:app:digest"}\n` +
+        `-    digest: ${digest['acme/app:v1.0.0']} # {"$imagepolicy": "flux-system:app:digest"}\n` +
         '+    newTag: v1.2.0 # {"$imagepolicy": "flux-system:app:tag"}\n' +
-        `+    digest: ${digest['v1.2.0']} # {"$imagepolicy": "flux-system:app:digest"}\n`,
+        `+    digest: ${digest['acme/app:v1.2.0']} # {"$imagepolicy": "flux-system:app:digest"}\n`,
     );
     expect(report.diff).toContain(
-      `-          image: "${host}/acme/app:v1.0.0@${digest['v1.0.0']}" # {"$imagepolicy": "flux-system:app"}\n` +
-        `+          image: "${host}/acme/app:v1.2.0@${digest['v1.2.0']}" # {"$imagepolicy": "flux-system:app"}\n`,
+      `-          image: "${host}/acme/app:v1.0.0@${digest['acme/app:v1.0.0']}" # {"$imagepolicy": "flux-system:app"}\n` +
+        `+          image: "${host}/acme/app:v1.2.0@${digest['acme/app:v1.2.0']}" # {"$imagepolicy": "flux-system:app"}\n`,
     );
     expect(report.diff).not.toContain('flux-system/images.yaml');
     expect(renderText(report).join('\n')).toMatch(
-      /✘ v1\.3\.0@sha256:[0-9a-f]{12}… {2}unsigned: failed policy: release: no signatures found\n {2}✔ v1\.2\.0@.*verified\n {2}→ would write/,
+      /✘ v1\.3\.0@sha256:[0-9a-f]{12}… {2}unsigned: failed policy: release: .*no signatures found for sha256:[0-9a-f]{64}.*\n {2}✔ v1\.2\.0@sha256:[0-9a-f]{12}… {2}verified\n {2}→ would write/,
     );
 
     expect(await snapshot(repos.work)).toEqual(before);
@@ -199,10 +245,9 @@ describe('vouch update, one round', () => {
     const template = MessageTemplate.parse(
       'promote: verified images\n\n{{range .Changes}}{{.File}} {{.Setter}} {{.OldValue}} -> {{.NewValue}}\n{{end}}',
     );
-    const checker = new StandInChecker(client, UNSIGNED_V130);
     const report = await runUpdate(
       await options(repos.work, { push: {}, messageTemplate: template }),
-      deps(checker),
+      deps(),
     );
     expect(report.commit?.pushed).toEqual({ remote: 'origin', branch: 'main' });
     expect(await git(repos.remote, 'rev-parse', 'main')).toBe(report.commit?.sha);
@@ -227,19 +272,16 @@ describe('vouch update, one round', () => {
       [
         'promote: verified images',
         '',
-        `clusters/prod/apps/deploy.yaml flux-system:app ${host}/acme/app:v1.0.0@${digest['v1.0.0']} -> ${host}/acme/app:v1.2.0@${digest['v1.2.0']}`,
+        `clusters/prod/apps/deploy.yaml flux-system:app ${host}/acme/app:v1.0.0@${digest['acme/app:v1.0.0']} -> ${host}/acme/app:v1.2.0@${digest['acme/app:v1.2.0']}`,
         'clusters/prod/apps/kustomization.yaml flux-system:app:tag v1.0.0 -> v1.2.0',
-        `clusters/prod/apps/kustomization.yaml flux-system:app:digest ${digest['v1.0.0']} -> ${digest['v1.2.0']}`,
+        `clusters/prod/apps/kustomization.yaml flux-system:app:digest ${digest['acme/app:v1.0.0']} -> ${digest['acme/app:v1.2.0']}`,
         'clusters/prod/apps/values.yaml flux-system:app:tag v1.0.0 -> v1.2.0',
-        `clusters/prod/apps/values.yaml flux-system:app:digest ${digest['v1.0.0']} -> ${digest['v1.2.0']}`,
+        `clusters/prod/apps/values.yaml flux-system:app:digest ${digest['acme/app:v1.0.0']} -> ${digest['acme/app:v1.2.0']}`,
       ].join('\n'),
     );
     expect(await git(repos.work, 'status', '--porcelain')).toBe('');
 
-    const again = await runUpdate(
-      await options(repos.work, { push: {} }),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    );
+    const again = await runUpdate(await options(repos.work, { push: {} }), deps());
     expect(again.commit).toBeUndefined();
     expect(again.changes).toEqual([]);
     expect(again.policies[0]?.outcome).toBe('current');
@@ -250,21 +292,43 @@ describe('vouch update, one round', () => {
   it('pushes to another branch with --branch, leaving the remote main as it was', async () => {
     const repos = await createRepos(files('v1.0.0'));
     const main = await git(repos.remote, 'rev-parse', 'main');
-    const report = await runUpdate(
-      await options(repos.work, { push: { branch: 'image-updates' } }),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    );
+    const report = await runUpdate(await options(repos.work, { push: { branch: 'image-updates' } }), deps());
     expect(report.commit?.pushed).toEqual({ remote: 'origin', branch: 'image-updates' });
     expect(await git(repos.remote, 'rev-parse', 'image-updates')).toBe(report.commit?.sha);
     expect(await git(repos.remote, 'rev-parse', 'main')).toBe(main);
   });
 
+  it('rejects candidates signed with the wrong key, saying so, and writes the newest one the key signed', async () => {
+    const repos = await createRepos(files('v1.0.0', 'acme/down'));
+    const report = await runUpdate(await options(repos.work), deps());
+    expect(report.ok).toBe(true);
+    const policy = report.policies[0];
+    expect(policy).toMatchObject({
+      outcome: 'updated',
+      chosen: { tag: 'v1.1.0', digest: digest['acme/down:v1.1.0'] },
+      rejected: [
+        { tag: 'v1.3.0', digest: digest['acme/down:v1.3.0'], reason: 'wrong-signer' },
+        { tag: 'v1.2.0', digest: digest['acme/down:v1.2.0'], reason: 'wrong-signer' },
+      ],
+    });
+    expect(policy?.rejected[0]?.message).toMatch(
+      /^failed policy: release: .*no signature of sha256:[0-9a-f]{64} verified: .*does not verify over the payload with key/,
+    );
+    const text = renderText(report).join('\n');
+    expect(text).toMatch(/✘ v1\.3\.0@sha256:[0-9a-f]{12}… {2}wrong-signer: failed policy: release:/);
+    expect(text).not.toMatch(/unsigned/);
+    expect(await git(repos.remote, 'show', 'main:clusters/prod/apps/values.yaml')).toBe(
+      values('v1.0.0', 'acme/down').trimEnd(),
+    ); // committed, not pushed
+    expect(await readFile(join(repos.work, 'clusters/prod/apps/values.yaml'), 'utf8')).toBe(
+      values('v1.1.0', 'acme/down'),
+    );
+  });
+
   it('never downgrades: candidates older than what Git pins are not even verified', async () => {
-    const repos = await createRepos(files('v1.2.0'));
-    const deny = (tag: string): Decision =>
-      tag === 'v1.2.0' || tag === 'v1.3.0' ? { allow: false, reason: 'wrong-signer' } : { allow: true };
-    const checker = new StandInChecker(client, deny);
-    const report = await runUpdate(await options(repos.work), deps(checker));
+    const repos = await createRepos(files('v1.2.0', 'acme/down'));
+    const first = deps();
+    const report = await runUpdate(await options(repos.work), first);
     expect(report.ok).toBe(false);
     expect(report.commit).toBeUndefined();
     expect(report.policies[0]).toMatchObject({
@@ -276,25 +340,79 @@ describe('vouch update, one round', () => {
         { tag: 'v1.2.0', reason: 'wrong-signer' },
       ],
     });
-    expect(checker.calls.map((image) => image.split(':').pop())).toEqual(['v1.3.0', 'v1.2.0']);
+    expect(first.recorder.tags).toEqual(['v1.3.0', 'v1.2.0']);
     expect(await git(repos.work, 'status', '--porcelain')).toBe('');
 
-    const downgrade = await runUpdate(
-      await options(repos.work, { allowDowngrade: true }),
-      deps(new StandInChecker(client, deny)),
-    );
+    const downgrade = await runUpdate(await options(repos.work, { allowDowngrade: true }), deps());
     expect(downgrade.policies[0]?.chosen?.tag).toBe('v1.1.0');
     expect(await readFile(join(repos.work, 'clusters/prod/apps/kustomization.yaml'), 'utf8')).toBe(
-      files('v1.1.0')['clusters/prod/apps/kustomization.yaml'],
+      files('v1.1.0', 'acme/down')['clusters/prod/apps/kustomization.yaml'],
+    );
+  });
+
+  it('writes the digest it verified when the tag is re-pointed to new content after verification', async () => {
+    const repo = { registry: host, repository: 'acme/moving' };
+    const verifiedImage = buildImage({ seed: 'moving-verified' });
+    const slipped = buildImage({ seed: 'moving-slipped-in' });
+    await pushArtifact(client, repo, buildImage({ seed: 'moving-old' }), '1.0.0');
+    await pushArtifact(client, repo, verifiedImage, '2.0.0');
+    await signArtifact(client, repo, verifiedImage, release);
+    const repos = await createRepos({
+      'clusters/prod/flux-system/images.yaml': flux('', 'acme/moving'),
+      'clusters/prod/apps/deploy.yaml': `image: ${host}/acme/moving:1.0.0 # {"$imagepolicy": "flux-system:app"}\n`,
+    });
+    // The moment the engine has said "verified" for 2.0.0, and before anything is written, the tag is
+    // moved to other (unsigned) content, as a compromised pipeline or a careless re-push would.
+    let repointed = false;
+    const report = await runUpdate(
+      await options(repos.work, { push: {} }),
+      deps({
+        after: async (image, verdict) => {
+          if (!image.endsWith(':2.0.0') || !verdict.allowed) return;
+          expect(verdict.digest).toBe(verifiedImage.digest);
+          await pushArtifact(client, repo, slipped, '2.0.0');
+          repointed = true;
+        },
+      }),
+    );
+    expect(repointed).toBe(true);
+    expect((await client.resolve({ ...repo, tag: '2.0.0' })).digest).toBe(slipped.digest);
+    expect(report.policies[0]?.chosen).toMatchObject({ tag: '2.0.0', digest: verifiedImage.digest });
+    expect(await git(repos.remote, 'show', 'main:clusters/prod/apps/deploy.yaml')).toBe(
+      `image: ${host}/acme/moving:2.0.0@${verifiedImage.digest} # {"$imagepolicy": "flux-system:app"}`,
+    );
+  });
+
+  it('skips a signed index that cannot be pulled (a platform manifest is gone), saying why', async () => {
+    const repo = { registry: host, repository: 'acme/broken' };
+    const older = buildImage({ seed: 'broken-1.0.0' });
+    const index = buildIndex({ seed: 'broken-2.0.0' });
+    await pushArtifact(client, repo, older, '1.0.0');
+    await signArtifact(client, repo, older, release);
+    await pushArtifact(client, repo, index, '2.0.0');
+    await signArtifact(client, repo, index, release);
+    const arm = index.images[1]?.digest as string;
+    const deleted = await fetch(`${registry.url}/v2/acme/broken/manifests/${arm}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    const repos = await createRepos({
+      'clusters/prod/flux-system/images.yaml': flux('', 'acme/broken'),
+      'clusters/prod/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
+    });
+    const report = await runUpdate(await options(repos.work, { push: {} }), deps());
+    expect(report.policies[0]).toMatchObject({
+      outcome: 'updated',
+      chosen: { tag: '1.0.0', digest: older.digest },
+      rejected: [{ tag: '2.0.0', digest: index.digest, reason: 'not-pullable' }],
+    });
+    expect(report.policies[0]?.rejected[0]?.message).toMatch(new RegExp(`acme/broken@${arm} not found`));
+    expect(await git(repos.remote, 'show', 'main:clusters/prod/apps/deploy.yaml')).toBe(
+      `image: ${host}/acme/broken:1.0.0@${older.digest} # {"$imagepolicy": "flux-system:app"}`,
     );
   });
 
   it('keeps the pin when the pinned version is still the newest that verifies', async () => {
     const repos = await createRepos(files('v1.2.0'));
-    const report = await runUpdate(
-      await options(repos.work),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    );
+    const report = await runUpdate(await options(repos.work), deps());
     expect(report).toMatchObject({ ok: true, changes: [], policies: [{ outcome: 'current', examined: 2 }] });
     expect(report.commit).toBeUndefined();
   });
@@ -304,10 +422,7 @@ describe('vouch update, one round', () => {
     const path = join(repos.work, 'clusters/prod/apps/values.yaml');
     const edited = `${values('v1.0.0')}replicas: 2\n`;
     await writeFile(path, edited);
-    const error = await runUpdate(
-      await options(repos.work),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    ).catch((caught: unknown) => caught);
+    const error = await runUpdate(await options(repos.work), deps()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PromoteError);
     expect((error as PromoteError).code).toBe('DIRTY_FILE');
     expect((error as PromoteError).message).toMatch(
@@ -328,10 +443,7 @@ describe('vouch update, one round', () => {
     await git(repos.work, 'config', 'user.signingkey', `${key}.pub`);
     await git(repos.work, 'config', 'gpg.ssh.allowedSignersFile', join(keyDir, 'allowed_signers'));
     await git(repos.work, 'config', 'commit.gpgsign', 'true');
-    const report = await runUpdate(
-      await options(repos.work),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    );
+    const report = await runUpdate(await options(repos.work), deps());
     expect(report.commit).toBeDefined();
     expect(await git(repos.work, 'cat-file', '-p', 'HEAD')).toContain('gpgsig -----BEGIN SSH SIGNATURE-----');
     expect(await git(repos.work, 'log', '-1', '--format=%G?')).toBe('G');
@@ -344,10 +456,7 @@ describe('vouch update, one round', () => {
       '#!/bin/sh\necho "policy says no" >&2\nexit 1\n',
       { mode: 0o755 },
     );
-    const error = await runUpdate(
-      await options(repos.work),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    ).catch((caught: unknown) => caught);
+    const error = await runUpdate(await options(repos.work), deps()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PromoteError);
     expect((error as PromoteError).code).toBe('GIT');
     expect((error as PromoteError).message).toMatch(/policy says no/);
@@ -358,7 +467,7 @@ describe('vouch update, one round', () => {
     const repos = await createRepos(files('v1.0.0'));
     const error = await runUpdate(
       await options(repos.work, { messageTemplate: MessageTemplate.parse('{{range .Changes}}{{end}}\n') }),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
+      deps(),
     ).catch((caught: unknown) => caught);
     expect((error as PromoteError).code).toBe('INVALID_TEMPLATE');
     expect(await git(repos.work, 'status', '--porcelain')).toBe('');
@@ -369,10 +478,7 @@ describe('vouch update, one round', () => {
       ...files('v1.0.0'),
       'clusters/prod/apps/other.yaml': 'image: x:1 # {"$imagepolicy": "flux-system:missing"}\n',
     });
-    const report = await runUpdate(
-      await options(repos.work),
-      deps(new StandInChecker(client, UNSIGNED_V130)),
-    );
+    const report = await runUpdate(await options(repos.work), deps());
     expect(report.ok).toBe(false);
     expect(report.policies.map((p) => [p.policy, p.outcome])).toEqual([
       ['flux-system/app', 'updated'],
@@ -395,17 +501,17 @@ describe('vouch update, one round', () => {
       'clusters/prod/flux-system/images.yaml': flux().replace('acme/app', 'acme/empty'),
       'clusters/prod/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
     });
-    const checker = new StandInChecker(client, () => ({ allow: true }));
-    const report = await runUpdate(await options(repos.work), deps(checker));
+    const dependencies = deps();
+    const report = await runUpdate(await options(repos.work), dependencies);
     expect(report.policies[0]).toMatchObject({
       outcome: 'no-candidate',
       message: 'no tag is a candidate under the policy',
     });
-    expect(checker.calls).toEqual([]);
+    expect(dependencies.recorder.calls).toEqual([]);
     expect(report.commit).toBeUndefined();
   });
 
-  it('uses the ImageRepository`s pull secret for a registry that needs credentials', async () => {
+  it('uses the ImageRepository`s pull secret to list the tags and to verify them', async () => {
     const secured = await startRegistry({ auth: 'basic' });
     const pusher = new RegistryClient({
       credentials: { get: async () => ({ username: secured.username, password: secured.password }) },
@@ -414,17 +520,38 @@ describe('vouch update, one round', () => {
       credentials: anonymous,
       insecureRegistries: [],
     });
+    const dir = await tempDir('promote-secrets');
+    await writeFiles(dir, { 'empty-docker-config.json': '{}' });
+    // vouch's own credentials (--registry-config) know nothing of this registry.
+    const global = { registryConfig: join(dir, 'empty-docker-config.json') };
+    const securedPolicy = await keyPolicy('release', `${secured.host}/**`, release);
+    const engines = new AccessPool<ImageCheckerHandle>((access) =>
+      createImageChecker({
+        policySet: securedPolicy,
+        global,
+        ...(access.credentials && { registryAccess: { credentials: access.credentials } }),
+      }),
+    );
+    // The same, except that the engine is not given the ImageRepository's credentials.
+    const blindEngines = new AccessPool<ImageCheckerHandle>(() =>
+      createImageChecker({ policySet: securedPolicy, global }),
+    );
+    const dependencies = (pool: AccessPool<ImageCheckerHandle>): UpdateDependencies => ({
+      checker: async (repository, secret) => (await pool.for(repository, secret)).checker,
+      registryFor: (repository, secret) => clients.registryFor(repository, secret),
+    });
     try {
       const repo = { registry: secured.host, repository: 'team/app' };
-      const pushed = await pushArtifact(pusher, repo, buildImage({ seed: 'secured' }), '2.0.0');
+      const image = buildImage({ seed: 'secured' });
+      const pushed = await pushArtifact(pusher, repo, image, '2.0.0');
+      await signArtifact(pusher, repo, image, release);
       const config = {
         auths: {
           [secured.host]: { auth: Buffer.from(`${secured.username}:${secured.password}`).toString('base64') },
         },
       };
-      const secretDir = await tempDir('promote-secrets');
-      await writeFiles(secretDir, {
-        'pull.yaml': `apiVersion: v1
+      await writeFiles(dir, {
+        'secrets/pull.yaml': `apiVersion: v1
 kind: Secret
 metadata: { name: registry-pull, namespace: flux-system }
 type: kubernetes.io/dockerconfigjson
@@ -432,6 +559,7 @@ data:
   .dockerconfigjson: ${Buffer.from(JSON.stringify(config)).toString('base64')}
 `,
       });
+      const pullSecrets = await loadPullSecrets([join(dir, 'secrets')]);
       const repos = await createRepos({
         'clusters/prod/flux-system/images.yaml': flux('\n  secretRef: { name: registry-pull }').replace(
           `${host}/acme/app`,
@@ -439,34 +567,106 @@ data:
         ),
         'clusters/prod/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
       });
-      const checker = new StandInChecker(pusher, () => ({ allow: true }));
-      const report = await runUpdate(
-        await options(repos.work, { pullSecrets: await loadPullSecrets([secretDir]) }),
-        {
-          checker: async () => checker,
-          registryFor: (repository, secret) => clients.registryFor(repository, secret),
-        },
+
+      // Listing works with the secret, but an engine without it cannot read the signatures: denied
+      // as a registry failure (not as "unsigned"), and nothing is written.
+      const blind = await runUpdate(
+        await options(repos.work, { pullSecrets, dryRun: true }),
+        dependencies(blindEngines),
       );
+      expect(blind.policies[0]).toMatchObject({
+        outcome: 'no-candidate',
+        tags: { listed: 2, artefacts: 1 },
+        rejected: [{ tag: '2.0.0', reason: 'registry' }],
+      });
+      expect(blind.policies[0]?.rejected[0]?.message).toMatch(
+        /requires authentication: no credentials are configured for it/,
+      );
+
+      const report = await runUpdate(await options(repos.work, { pullSecrets }), dependencies(engines));
       expect(report.warnings).toEqual([]);
       expect(report.policies[0]).toMatchObject({
         outcome: 'updated',
         chosen: { tag: '2.0.0', digest: pushed },
+        rejected: [],
       });
+      expect(await readFile(join(repos.work, 'clusters/prod/apps/deploy.yaml'), 'utf8')).toBe(
+        `image: ${secured.host}/team/app:2.0.0@${pushed} # {"$imagepolicy": "flux-system:app"}\n`,
+      );
 
       // Without the secret the same registry refuses to list: the policy fails and nothing is written.
-      const refused = await runUpdate(await options(repos.work), {
-        checker: async () => checker,
-        registryFor: (repository, secret) => clients.registryFor(repository, secret),
-      });
+      const refused = await runUpdate(await options(repos.work), dependencies(engines));
       expect(refused.ok).toBe(false);
       expect(refused.warnings.join('\n')).toMatch(
         /Secret flux-system\/registry-pull was not given with --pull-secrets/,
       );
       expect(refused.policies[0]?.message).toMatch(/cannot list the tags of .*team\/app/);
     } finally {
-      await clients.close();
+      await Promise.all([clients.close(), engines.close(), blindEngines.close()]);
       await pusher.close();
       await secured.stop();
+    }
+  });
+});
+
+describe('an ImageRepository with `insecure: true`', () => {
+  it('is reached over plain HTTP both to list its tags and to verify them', async () => {
+    // The registry listens on 127.0.0.1; through its IPv4-mapped IPv6 address it is not a loopback name,
+    // so only `insecure: true` makes vouch use plain HTTP (HTTPS to it fails).
+    const mapped = `[::ffff:127.0.0.1]:${host.split(':')[1]}`;
+    const repos = await createRepos({
+      'clusters/prod/flux-system/images.yaml': flux().replace(
+        `image: ${host}/acme/app\n  interval: 1m`,
+        `image: "${mapped}/acme/app"\n  interval: 1m\n  insecure: true`,
+      ),
+      'clusters/prod/apps/deploy.yaml': 'image: old # {"$imagepolicy": "flux-system:app"}\n',
+    });
+    const dir = await tempDir('promote-insecure');
+    await writeFiles(dir, { 'empty-docker-config.json': '{}' });
+    const global = { registryConfig: join(dir, 'empty-docker-config.json') };
+    const anywhere = await keyPolicy('release', '**', release);
+    const clients = new RegistryClients(async (settings) => new RegistryClient(settings), {
+      credentials: anonymous,
+      insecureRegistries: [],
+    });
+    const engines = new AccessPool<ImageCheckerHandle>((access) =>
+      createImageChecker({
+        policySet: anywhere,
+        global,
+        ...(access.insecureRegistry !== undefined && {
+          registryAccess: { insecureRegistries: [access.insecureRegistry] },
+        }),
+      }),
+    );
+    const httpsEngines = new AccessPool<ImageCheckerHandle>(() =>
+      createImageChecker({ policySet: anywhere, global }),
+    );
+    const dependencies = (pool: AccessPool<ImageCheckerHandle>): UpdateDependencies => ({
+      checker: async (repository, secret) => (await pool.for(repository, secret)).checker,
+      registryFor: (repository, secret) => clients.registryFor(repository, secret),
+    });
+    try {
+      const https = await runUpdate(await options(repos.work, { dryRun: true }), dependencies(httpsEngines));
+      expect(https.policies[0]).toMatchObject({ outcome: 'no-candidate', tags: { candidates: 4 } });
+      expect(https.policies[0]?.rejected.map((rejected) => rejected.reason)).toEqual([
+        'registry',
+        'registry',
+        'registry',
+        'registry',
+      ]);
+
+      const report = await runUpdate(await options(repos.work), dependencies(engines));
+      expect(report.policies[0]).toMatchObject({
+        outcome: 'updated',
+        chosen: { tag: 'v1.2.0', digest: digest['acme/app:v1.2.0'] },
+        rejected: [{ tag: 'v1.3.0', reason: 'unsigned' }],
+      });
+      expect(await readFile(join(repos.work, 'clusters/prod/apps/deploy.yaml'), 'utf8')).toBe(
+        // A plain scalar cannot start with `[`: the value is written double-quoted.
+        `image: "${mapped}/acme/app:v1.2.0@${digest['acme/app:v1.2.0']}" # {"$imagepolicy": "flux-system:app"}\n`,
+      );
+    } finally {
+      await Promise.all([clients.close(), engines.close(), httpsEngines.close()]);
     }
   });
 });
