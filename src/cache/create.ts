@@ -3,7 +3,6 @@ import type { CacheBackend, CacheLogger } from './backend.js';
 import { CacheError } from './errors.js';
 import { loadHmacKey } from './hmac.js';
 import { MemoryCache, type MemoryCacheOptions } from './memory.js';
-import { RedisCache } from './redis.js';
 
 export interface CreateCacheOptions {
   memory?: MemoryCacheOptions;
@@ -40,6 +39,8 @@ export async function createCache(
     ...(options.hmacKeyFile !== undefined && { file: options.hmacKeyFile }),
     ...(options.hmacKeyEnv !== undefined && { env: options.hmacKeyEnv }),
   });
+  // The redis client library is loaded only for a Redis cache: memory-cache runs never pay for it.
+  const { RedisCache } = await import('./redis.js');
   return RedisCache.connect({
     url: spec,
     hmacKey,

@@ -13,7 +13,8 @@ export { type CreateCacheOptions, createCache } from './create.js';
 export { CacheError, type CacheErrorCode } from './errors.js';
 export { DEFAULT_HMAC_KEY_ENV, loadHmacKey, MIN_HMAC_KEY_BYTES, open, seal } from './hmac.js';
 export { MemoryCache, type MemoryCacheOptions } from './memory.js';
-export { RedisCache, type RedisCacheOptions } from './redis.js';
+// RedisCache itself is imported from './redis.js' where needed: the redis library is heavy to load.
+export type { RedisCache, RedisCacheOptions } from './redis.js';
 export {
   ArtefactCache,
   type CacheableVerdict,

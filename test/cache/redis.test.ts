@@ -8,11 +8,11 @@ import {
   type CacheLogger,
   createCache,
   loadHmacKey,
-  RedisCache,
   seal,
   TagCache,
   VerdictCache,
 } from '../../src/cache/index.js';
+import { RedisCache } from '../../src/cache/redis.js';
 import { Deadline } from '../../src/util/deadline.js';
 import {
   freePort,

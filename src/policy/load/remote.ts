@@ -4,7 +4,7 @@
  * sources, so that no policy text is ever taken from the network on trust.
  */
 import { createHash } from 'node:crypto';
-import { Agent, type Dispatcher, fetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import { describeError } from '../../errors.js';
 
 export interface FetchOptions {
@@ -53,6 +53,8 @@ export async function fetchChecked(
   const urlProblem = remoteUrlError(url);
   if (urlProblem) throw new RemoteFetchError('FETCH', urlProblem);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // undici is loaded only when a policy really comes from a URL: most runs never pay for it.
+  const { Agent, fetch } = await import('undici');
   const dispatcher: Dispatcher = new Agent(
     options.caCertificates ? { connect: { ca: options.caCertificates } } : {},
   );
