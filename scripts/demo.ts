@@ -3,8 +3,10 @@
  * distribution registry, pushes images, and shows every gate the way a user would run it. It cleans up
  * after itself (registry stopped, temporary files removed) even when a step fails.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { RegistryClient } from '../src/registry/index.js';
 import { runVouch } from '../test/harness/cli.js';
 import { buildImage, buildIndex, pushArtifact } from '../test/harness/images.js';
@@ -24,6 +26,61 @@ export interface DemoContext {
     options?: { env?: Record<string, string>; cwd?: string; expectCode?: number },
   ): Promise<number>;
   say(text: string): void;
+}
+
+const execute = promisify(execFile);
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  return (await execute('git', args, { cwd })).stdout;
+}
+
+/**
+ * A bare "remote" and a working clone holding Flux ImageRepository/ImagePolicy objects and a
+ * Deployment whose image carries a Flux setter marker, pinned to a version older than any pushed.
+ */
+async function createGitRepository(workDir: string, host: string): Promise<string> {
+  const remote = join(workDir, 'gitops.git');
+  const work = join(workDir, 'gitops');
+  await execute('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+  await execute('git', ['clone', '--quiet', remote, work]);
+  await git(work, 'config', 'user.name', 'Demo Owner');
+  await git(work, 'config', 'user.email', 'owner@example.test');
+  await git(work, 'config', 'commit.gpgsign', 'false');
+  await git(work, 'checkout', '--quiet', '-b', 'main');
+  await mkdir(join(work, 'deploy'), { recursive: true });
+  await writeFile(
+    join(work, 'deploy', 'automation.yaml'),
+    `apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata: { name: app, namespace: flux-system }
+spec: { image: ${host}/demo/app, interval: 5m }
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImagePolicy
+metadata: { name: app, namespace: flux-system }
+spec:
+  imageRepositoryRef: { name: app }
+  policy: { semver: { range: ">=0.9.0" } }
+`,
+  );
+  await writeFile(
+    join(work, 'deploy', 'app.yaml'),
+    `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ${host}/demo/app:0.9.0 # {"$imagepolicy": "flux-system:app"}
+`,
+  );
+  await git(work, 'add', '.');
+  await git(work, 'commit', '--quiet', '-m', 'app at 0.9.0');
+  await git(work, 'push', '--quiet', '-u', 'origin', 'main');
+  return work;
 }
 
 /** The demo's ClusterImagePolicy: the demo repository must carry a signature by the demo key. */
@@ -156,6 +213,32 @@ async function main(): Promise<void> {
       expectCode: 0,
     });
     context.say(`Dockerfile now:\n${await readFile(join(workDir, dockerfile), 'utf8')}`);
+
+    section('Promotion gate: vouch update commits only verified digests');
+    const gitops = await createGitRepository(workDir, registry.host);
+    context.say('A GitOps repository pinned to 0.9.0, with Flux objects (semver >=0.9.0) and a setter marker:');
+    context.say(await readFile(join(gitops, 'deploy', 'app.yaml'), 'utf8'));
+    context.say('The newest tag, 1.1.0, is unsigned: vouch falls back to the newest tag that verifies.');
+    await context.vouch(
+      [
+        'update',
+        '--policy',
+        join('..', policyFile),
+        '--path',
+        'deploy',
+        '--author',
+        'vouch <vouch@example.test>',
+        '--push',
+      ],
+      { cwd: gitops, expectCode: 0 },
+    );
+    context.say(`deploy/app.yaml now:\n${await readFile(join(gitops, 'deploy', 'app.yaml'), 'utf8')}`);
+    context.say(`git log: ${(await git(gitops, 'log', '--format=%s', '-1')).trim()}`);
+    context.say('A second run finds nothing newer that verifies and commits nothing:');
+    await context.vouch(['update', '--policy', join('..', policyFile), '--path', 'deploy'], {
+      cwd: gitops,
+      expectCode: 0,
+    });
 
     console.log(`\n${bold(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
   } finally {
