@@ -26,6 +26,7 @@ export interface AuditOptions
   output: OutputFormat;
   namespace: string;
   cache: string;
+  cacheHmacKeyFile?: string;
 }
 
 async function readStdin(): Promise<string> {
@@ -62,8 +63,11 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
   }
 
   const problems = new RegistryProblems();
-  const factory = createChecker({
-    cache,
+  const factory = await createChecker({
+    cache: {
+      cache,
+      ...(options.cacheHmacKeyFile !== undefined && { cacheHmacKeyFile: options.cacheHmacKeyFile }),
+    },
     global: options,
     onRegistryRequest: (event) => problems.record(event),
   });
