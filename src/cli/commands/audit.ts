@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { describeError } from '../../errors.js';
 import {
   type AuditResult,
   auditWorkloads,
@@ -16,7 +15,14 @@ import { AdmissionGate } from '../../gates/admission/gate.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
-import { checkCache, createChecker, enforcementFrom, policyPaths, type WebhookOptions } from './webhook.js';
+import {
+  checkCache,
+  createChecker,
+  enforcementFrom,
+  policyLoadError,
+  policyPaths,
+  type WebhookOptions,
+} from './webhook.js';
 
 export interface AuditOptions
   extends GlobalOptions,
@@ -76,7 +82,7 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
     try {
       loaded = await factory.load(policies);
     } catch (error) {
-      throw new CliError('CONFIG', `cannot load policies: ${describeError(error)}`, { cause: error });
+      throw policyLoadError(error);
     }
     const gate = new AdmissionGate({ budgetMs, digestMutation: 'none', enforcement }, () => loaded, problems);
     const checked = workloads.filter((workload) => !gate.rules.isExcluded(workload.namespace));

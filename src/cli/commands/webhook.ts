@@ -10,7 +10,7 @@ import { WebhookMetrics } from '../../gates/admission/metrics.js';
 import type { DigestMutation } from '../../gates/admission/mutation.js';
 import type { CheckerFactory } from '../../gates/admission/policy-watcher.js';
 import type { PolicyEngine } from '../../policy/engine/index.js';
-import { formatIssue, loadPolicies } from '../../policy/index.js';
+import { formatIssue, loadPolicies, PolicyError } from '../../policy/index.js';
 import type { RequestEvent } from '../../registry/index.js';
 import type { CacheFlags } from '../cache-options.js';
 import { createImageChecker, type ImageCheckerHandle, openCache, stderrCacheLogger } from '../checker.js';
@@ -128,6 +128,19 @@ export async function createChecker(options: CheckerOptions): Promise<EngineFact
       if (ownsCache) await cache.close();
     },
   };
+}
+
+/**
+ * A policy load that failed, as the configuration error a command exits 2 with: every located
+ * problem on a line of its own.
+ */
+export function policyLoadError(error: unknown): CliError {
+  const cause = error instanceof AdmissionError && error.cause !== undefined ? error.cause : error;
+  const detail =
+    cause instanceof PolicyError
+      ? `\n${cause.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`
+      : ` ${describeError(cause)}`;
+  return new CliError('CONFIG', `cannot load policies:${detail}`, { cause: error });
 }
 
 export interface WebhookOptions extends GlobalOptions {
@@ -278,6 +291,7 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
     });
   } catch (error) {
     await factory.close().catch(() => undefined);
+    if (error instanceof AdmissionError && error.code === 'POLICY_LOAD') throw policyLoadError(error);
     if (error instanceof AdmissionError) throw new CliError('CONFIG', error.message, { cause: error });
     throw error;
   }
