@@ -3,6 +3,13 @@ import { policyScenario } from './policy.js';
 import { resolveScenario } from './resolve.js';
 import { startupScenario } from './startup.js';
 import { verifyScenario } from './verify.js';
+import { webhookScenario } from './webhook.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
-export const scenarios: Scenario[] = [startupScenario, resolveScenario, verifyScenario, policyScenario];
+export const scenarios: Scenario[] = [
+  startupScenario,
+  resolveScenario,
+  verifyScenario,
+  policyScenario,
+  webhookScenario,
+];

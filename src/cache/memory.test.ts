@@ -91,6 +91,19 @@ describe('VerdictCache', () => {
     expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 1, misses: 2, writes: 1 });
   });
 
+  it('parses a stored text once, hands the result out frozen, and follows the text when it changes', async () => {
+    const backend = new MemoryCache();
+    const verdicts = new VerdictCache<V>(backend);
+    await verdicts.put('f', DIGEST, pass);
+    const first = await verdicts.get('f', DIGEST);
+    expect(await verdicts.get('f', DIGEST)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.policies[0]?.authorities)).toBe(true);
+    await verdicts.put('f', DIGEST, { ...pass, warnings: ['late warning'] });
+    expect(await verdicts.get('f', DIGEST)).toEqual({ ...pass, warnings: ['late warning'], cached: true });
+    expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 3, errors: 0 });
+  });
+
   it('treats a stored value that is not a verdict as a miss', async () => {
     const backend = new MemoryCache();
     await backend.set('verdict', `f:${DIGEST}`, '{"allowed":"yes"}', 60_000);

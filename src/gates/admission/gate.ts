@@ -4,6 +4,7 @@
  * patch); this class only runs them in order, with one budget and one verification per image at a time.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../../errors.js';
 import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
@@ -359,8 +360,11 @@ export class AdmissionGate {
     const shared = this.sharedDeadline;
     if (shared && shared.expiresAt <= wanted && shared.expiresAt > wanted - DEADLINE_SHARING_MS)
       return shared;
-    this.sharedDeadline = Deadline.after(engineBudget);
-    return this.sharedDeadline;
+    const deadline = Deadline.after(engineBudget);
+    // Every registry request and cache call of every admission sharing it listens to its signal.
+    setMaxListeners(0, deadline.signal);
+    this.sharedDeadline = deadline;
+    return deadline;
   }
 
   private parse(image: string): ImageReference {
