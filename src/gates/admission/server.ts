@@ -110,6 +110,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     https: { cert: tls.cert, key: tls.key },
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (admission logs carry the review's uid instead of a request id).
+    childLoggerFactory: (parent) => parent,
     bodyLimit,
     return503OnClosing: true,
   });
