@@ -44,6 +44,12 @@ export interface CacheBackend {
   readonly metrics: CacheMetrics;
   /** The stored value, or undefined (absent, expired, forged or backend failure). Never throws. */
   get(namespace: CacheNamespace, key: string, options?: CacheCallOptions): Promise<string | undefined>;
+  /**
+   * The stored value when the backend holds it in this process and can answer at once (the memory
+   * backend); undefined otherwise, and for a backend that cannot answer synchronously (Redis). It
+   * counts nothing: a caller that then calls `get` is counted there.
+   */
+  peek?(namespace: CacheNamespace, key: string): string | undefined;
   /** Stores a value for `ttlMs`; failures are counted and swallowed. Never throws. */
   set(
     namespace: CacheNamespace,

@@ -38,6 +38,10 @@ export class MemoryCache implements CacheBackend {
     return this.lru.get(`${namespace}:${key}`);
   }
 
+  peek(namespace: CacheNamespace, key: string): string | undefined {
+    return this.lru.get(`${namespace}:${key}`);
+  }
+
   async set(namespace: CacheNamespace, key: string, value: string, ttlMs: number): Promise<void> {
     if (ttlMs <= 0) return;
     const fullKey = `${namespace}:${key}`;

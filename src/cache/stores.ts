@@ -142,6 +142,17 @@ export class VerdictCache<V extends CacheableVerdict> {
     return verdict as V;
   }
 
+  /**
+   * The verdict `get` would return, when the backend can answer at once (see `CacheBackend.peek`);
+   * undefined otherwise. Only hits are counted (a caller that then calls `get` is counted there).
+   */
+  peek(fingerprint: string, digest: string, variant?: string): V | undefined {
+    const value = this.backend.peek?.('verdict', VerdictCache.key(fingerprint, digest, variant));
+    const verdict = value === undefined ? undefined : this.parsed.get(value, parseVerdict);
+    if (verdict !== undefined) this.backend.metrics.add('verdict', 'hits');
+    return verdict as V | undefined;
+  }
+
   /** Stores the verdict unless it must not be cached; returns whether it was stored. */
   async put(
     fingerprint: string,
@@ -200,6 +211,14 @@ export class TagCache {
       return undefined;
     }
     this.backend.metrics.add('tag', 'hits');
+    return resolved;
+  }
+
+  /** What `get` would return, when the backend can answer at once; only hits are counted. */
+  peek(reference: string): ResolvedTag | undefined {
+    const value = this.backend.peek?.('tag', reference);
+    const resolved = value === undefined ? undefined : this.parsed.get(value, parseResolvedTag);
+    if (resolved !== undefined) this.backend.metrics.add('tag', 'hits');
     return resolved;
   }
 

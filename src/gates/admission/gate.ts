@@ -66,6 +66,14 @@ export interface GateOptions {
  */
 export type ImageOrigin = 'check' | 'unchanged-cache' | 'timeout' | 'engine-error' | 'invalid-reference';
 
+/** One image's verdict and where it came from. */
+interface Evaluation {
+  verdict: Verdict;
+  origin: ImageOrigin;
+  /** True when this request joined a verification another request had started. */
+  shared: boolean;
+}
+
 export interface EvaluatedImage {
   image: string;
   locations: ImageLocation[];
@@ -84,6 +92,8 @@ export interface GateEvents {
     verdict: Verdict;
     durationMs: number;
     shared: boolean;
+    /** Answered at once from the engine's in-process cache: nothing ran. */
+    immediate: boolean;
   }): void;
   onCacheLookup?(event: { source: 'check' | 'unchanged-update'; hit: boolean }): void;
 }
@@ -332,25 +342,75 @@ export class AdmissionGate {
     if (groups.size === 0) return [];
     const mode = this.rules.modeFor(context.namespace);
     const started = Date.now();
+    const active = this.policies();
+    const evaluated = (image: string, group: ImageLocation[], result: Evaluation): EvaluatedImage => ({
+      image,
+      locations: group,
+      ...result,
+      decision: decide(result.verdict, mode),
+      durationMs: Date.now() - started,
+    });
+
+    // Verdicts the engine holds in this process are taken at once: no timer, deadline or flight.
+    const results = new Array<EvaluatedImage>(groups.size);
+    const rest: Array<[number, string, ImageLocation[]]> = [];
+    let index = 0;
+    for (const [image, group] of groups) {
+      const peeked = active ? this.peek(image, context, active, started) : undefined;
+      if (peeked) results[index] = evaluated(image, group, peeked);
+      else rest.push([index, image, group]);
+      index++;
+    }
+    if (rest.length === 0) return results;
+
     const engineDeadline = this.engineDeadline(started);
     const timer = new BudgetTimer(this.options.budgetMs);
-    const active = this.policies();
     try {
-      return await Promise.all(
-        [...groups].map(async ([image, group]) => {
-          const evaluated = await this.evaluate(image, context, active, engineDeadline, timer, started);
-          return {
-            image,
-            locations: group,
-            ...evaluated,
-            decision: decide(evaluated.verdict, mode),
-            durationMs: Date.now() - started,
-          };
+      await Promise.all(
+        rest.map(async ([index, image, group]) => {
+          const result = await this.evaluate(image, context, active, engineDeadline, timer, started);
+          results[index] = evaluated(image, group, result);
         }),
       );
+      return results;
     } finally {
       timer.clear();
     }
+  }
+
+  /** The engine's cached verdict when it can give it at once (`ImageChecker.peek`), else undefined. */
+  private peek(
+    image: string,
+    context: CheckContext,
+    active: ActivePolicies,
+    started: number,
+  ): Evaluation | undefined {
+    if (active.checker.peek === undefined) return undefined;
+    let writtenDigest: string | undefined;
+    try {
+      writtenDigest = this.parse(image).digest;
+    } catch {
+      return undefined; // denied as invalid on the ordinary path
+    }
+    const verdict = active.checker.peek({
+      image,
+      ...(context.resource !== undefined && { resource: context.resource }),
+    });
+    if (verdict === undefined) return undefined;
+    const unchanged = context.unchanged?.has(image) === true;
+    this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: true });
+    const consistent = checkConsistency(verdict, writtenDigest);
+    const origin: ImageOrigin =
+      consistent !== verdict ? 'engine-error' : unchanged ? 'unchanged-cache' : 'check';
+    this.events.onVerification?.({
+      image,
+      origin,
+      verdict: consistent,
+      durationMs: Date.now() - started,
+      shared: false,
+      immediate: true,
+    });
+    return { verdict: consistent, origin, shared: false };
   }
 
   /** A deadline for the engine that falls a little before this admission's budget ends. */
@@ -388,9 +448,16 @@ export class AdmissionGate {
     engineDeadline: Deadline,
     timer: BudgetTimer,
     started: number,
-  ): Promise<{ verdict: Verdict; origin: ImageOrigin; shared: boolean }> {
-    const finish = (verdict: Verdict, origin: ImageOrigin, shared = false) => {
-      this.events.onVerification?.({ image, origin, verdict, durationMs: Date.now() - started, shared });
+  ): Promise<Evaluation> {
+    const finish = (verdict: Verdict, origin: ImageOrigin, shared = false): Evaluation => {
+      this.events.onVerification?.({
+        image,
+        origin,
+        verdict,
+        durationMs: Date.now() - started,
+        shared,
+        immediate: false,
+      });
       return { verdict, origin, shared };
     };
     const budgetMs = this.options.budgetMs;

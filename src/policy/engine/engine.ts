@@ -73,6 +73,8 @@ interface MatchedImage {
   decidedByTag: boolean;
   /** `registry/repository:tag`, the TagCache key (tag-only images). */
   tagKey?: string;
+  /** Tag-only images: the digest form last matched (a tag points at one digest for a while). */
+  lastDigest?: MatchedImage;
 }
 
 export class PolicyEngine implements ImageChecker {
@@ -137,12 +139,7 @@ export class PolicyEngine implements ImageChecker {
       if (written.image.decidedByTag) return this.evaluate(request, reference, policies, deadline);
       const resolved = await this.resolve(request.image, written.image, deadline, started);
       if (!resolved.ok) return resolved.verdict;
-      ({ reference, policies, fingerprint } = this.matchDigest(
-        request.image,
-        reference,
-        resolved.digest,
-        resource,
-      ));
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, resolved.digest, resource));
     }
     if (policies.length === 0 || this.staticOnly(policies))
       return this.evaluate(request, reference, policies, deadline);
@@ -185,12 +182,7 @@ export class PolicyEngine implements ImageChecker {
     if (reference.digest === undefined) {
       const known = await this.tags.get(written.image.tagKey as string);
       if (known === undefined) return undefined;
-      ({ reference, policies, fingerprint } = this.matchDigest(
-        request.image,
-        reference,
-        known.digest,
-        resource,
-      ));
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.digest, resource));
     }
     if (policies.length === 0 || this.staticOnly(policies)) return undefined;
     const variant = this.variantOf(policies, resource);
@@ -200,6 +192,29 @@ export class PolicyEngine implements ImageChecker {
       reference.digest as string,
       variant !== undefined ? { variant } : {},
     );
+    return hit ? present(hit, request.image, reference) : undefined;
+  }
+
+  /**
+   * The verdict `check` would give from the cache, found without waiting (a memory cache); undefined
+   * when it is not there, cannot be looked up at once, or needs no cache (static policies, no match,
+   * invalid references: `check` answers those).
+   */
+  peek(request: ImageCheckRequest): Verdict | undefined {
+    const { resource } = request;
+    const written = this.match(request.image, resource);
+    if (!written.ok) return undefined;
+    let { reference, policies, fingerprint } = written.image;
+    if (reference.digest === undefined) {
+      if (written.image.decidedByTag) return undefined;
+      const known = this.tags.peek(written.image.tagKey as string);
+      if (known === undefined) return undefined;
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.digest, resource));
+    }
+    if (policies.length === 0 || this.staticOnly(policies)) return undefined;
+    const variant = this.variantOf(policies, resource);
+    if (variant === null) return undefined;
+    const hit = this.verdicts.peek(fingerprint, reference.digest as string, variant);
     return hit ? present(hit, request.image, reference) : undefined;
   }
 
@@ -219,16 +234,15 @@ export class PolicyEngine implements ImageChecker {
 
   /** The image with the digest its tag resolved to, matched again (globs may name the digest form). */
   private matchDigest(
-    image: string,
-    reference: ImageReference,
+    written: MatchedImage,
     digest: string,
     resource: ResourceContext | undefined,
   ): MatchedImage {
-    const key = `${image}\u0000${digest}`;
-    const known = this.matched?.get(key);
-    if (known !== undefined) return known;
-    const matched = this.matchReference(withDigest(reference, digest), resource);
-    this.matched?.set(key, matched);
+    const last = written.lastDigest;
+    if (last !== undefined && last.reference.digest === digest) return last;
+    const matched = this.matchReference(withDigest(written.reference, digest), resource);
+    // Only a remembered (resource-independent) match may remember its digest form.
+    if (this.matched !== undefined) written.lastDigest = matched;
     return matched;
   }
 
