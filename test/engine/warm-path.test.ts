@@ -4,11 +4,14 @@
  * must not change because of that: `match` rules still see each resource, a moved tag still gets the
  * verdict of its new digest, and what the cache hands out is shared and frozen, never rewritten.
  */
+
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisCache } from '../../src/cache/index.js';
 import type { ResourceContext } from '../../src/policy/index.js';
 import { RegistryClient } from '../../src/registry/index.js';
 import type { PrivateKey } from '../../src/signature/index.js';
-import { pushArtifact, startRegistry, type TestRegistry } from '../harness/index.js';
+import { pushArtifact, startRedis, startRegistry, type TestRegistry } from '../harness/index.js';
 import {
   cip,
   engineFor,
@@ -118,6 +121,52 @@ describe('policy engine warm path', () => {
       expect(await engine.cached({ image: signed.ref })).toBe(a);
     } finally {
       await close();
+    }
+  });
+
+  it('peek answers at once what check would answer from a memory cache, and nothing else', async () => {
+    const set = await policies(
+      cip('signed', { images: [{ glob: `${registry.host}/org/**` }], authorities: [keyAuthority(key)] }),
+      cip('base', {
+        images: [{ glob: `${registry.host}/base/**` }],
+        authorities: [{ static: { action: 'pass' } }],
+      }),
+    );
+    const { engine, client, close } = engineFor(set);
+    try {
+      expect(engine.peek({ image: signed.ref })).toBeUndefined();
+      const checked = await engine.check({ image: signed.ref });
+      await engine.check({ image: unsigned.ref });
+      const requests = client.stats.total;
+      const peeked = engine.peek({ image: signed.ref });
+      expect(peeked).toEqual({ ...checked, cached: true });
+      expect(peeked).toBe(await engine.check({ image: signed.ref }));
+      expect(engine.peek({ image: `${signed.ref}@${signed.digest}` })).toMatchObject({ allowed: true });
+      // A denial is remembered briefly too; static and uncovered images are check's to decide.
+      expect(engine.peek({ image: unsigned.ref })).toMatchObject({ allowed: false, failure: 'signature' });
+      expect(engine.peek({ image: `${registry.host}/base/img:1` })).toBeUndefined();
+      expect(engine.peek({ image: 'Not A Reference' })).toBeUndefined();
+      expect(client.stats.total).toBe(requests);
+    } finally {
+      await close();
+    }
+  });
+
+  it('peek says nothing with a cache that cannot answer at once (Redis)', async () => {
+    const redis = await startRedis();
+    const cache = await RedisCache.connect({ url: redis.url, hmacKey: randomBytes(32) });
+    const set = await policies(
+      cip('signed', { images: [{ glob: `${registry.host}/org/**` }], authorities: [keyAuthority(key)] }),
+    );
+    const { engine, close } = engineFor(set, { cache });
+    try {
+      await engine.check({ image: signed.ref });
+      expect((await engine.check({ image: signed.ref })).cached).toBe(true);
+      expect(engine.peek({ image: signed.ref })).toBeUndefined();
+    } finally {
+      await close();
+      await cache.close();
+      await redis.stop();
     }
   });
 });
