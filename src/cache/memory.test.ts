@@ -53,6 +53,18 @@ describe('MemoryCache', () => {
     expect(await cache.get('verdict', 'same')).toBeUndefined();
   });
 
+  it('peeks at an entry at once, with when it expires', async () => {
+    const cache = new MemoryCache();
+    expect(cache.peek('tag', 'a')).toBeUndefined();
+    const before = Date.now();
+    await cache.set('tag', 'a', 'x', 60_000);
+    const peeked = cache.peek('tag', 'a');
+    expect(peeked?.value).toBe('x');
+    expect(peeked?.expiresAt).toBeGreaterThanOrEqual(before + 59_000);
+    expect(peeked?.expiresAt).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(cache.stats().namespaces.tag.hits).toBe(0);
+  });
+
   it('never returns an expired entry', async () => {
     const cache = new MemoryCache();
     await cache.set('tag', 'short', 'v', 20);

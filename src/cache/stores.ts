@@ -9,7 +9,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { digestLike, isDigest } from '../reference/index.js';
-import type { CacheBackend, CacheCallOptions } from './backend.js';
+import type { CacheBackend, CacheCallOptions, Peeked } from './backend.js';
 
 /** The parts of a verdict the cache reads to decide how long to keep it (structurally the policy `Verdict`). */
 export interface CacheableVerdict {
@@ -146,11 +146,12 @@ export class VerdictCache<V extends CacheableVerdict> {
    * The verdict `get` would return, when the backend can answer at once (see `CacheBackend.peek`);
    * undefined otherwise. Only hits are counted (a caller that then calls `get` is counted there).
    */
-  peek(fingerprint: string, digest: string, variant?: string): V | undefined {
-    const value = this.backend.peek?.('verdict', VerdictCache.key(fingerprint, digest, variant));
-    const verdict = value === undefined ? undefined : this.parsed.get(value, parseVerdict);
-    if (verdict !== undefined) this.backend.metrics.add('verdict', 'hits');
-    return verdict as V | undefined;
+  peek(fingerprint: string, digest: string, variant?: string): Peeked<V> | undefined {
+    const found = this.backend.peek?.('verdict', VerdictCache.key(fingerprint, digest, variant));
+    const verdict = found === undefined ? undefined : this.parsed.get(found.value, parseVerdict);
+    if (verdict === undefined) return undefined;
+    this.backend.metrics.add('verdict', 'hits');
+    return { value: verdict as V, expiresAt: (found as Peeked<string>).expiresAt };
   }
 
   /** Stores the verdict unless it must not be cached; returns whether it was stored. */
@@ -215,11 +216,12 @@ export class TagCache {
   }
 
   /** What `get` would return, when the backend can answer at once; only hits are counted. */
-  peek(reference: string): ResolvedTag | undefined {
-    const value = this.backend.peek?.('tag', reference);
-    const resolved = value === undefined ? undefined : this.parsed.get(value, parseResolvedTag);
-    if (resolved !== undefined) this.backend.metrics.add('tag', 'hits');
-    return resolved;
+  peek(reference: string): Peeked<ResolvedTag> | undefined {
+    const found = this.backend.peek?.('tag', reference);
+    const resolved = found === undefined ? undefined : this.parsed.get(found.value, parseResolvedTag);
+    if (resolved === undefined) return undefined;
+    this.backend.metrics.add('tag', 'hits');
+    return { value: resolved, expiresAt: (found as Peeked<string>).expiresAt };
   }
 
   async put(reference: string, resolved: ResolvedTag, options?: CacheCallOptions): Promise<void> {

@@ -152,6 +152,27 @@ describe('policy engine warm path', () => {
     }
   });
 
+  it('peek remembers an answer only as long as the cache entries it came from live', async () => {
+    const set = await policies(
+      cip('signed', { images: [{ glob: `${registry.host}/org/**` }], authorities: [keyAuthority(key)] }),
+    );
+    const { engine, client, close } = engineFor(set, { tagTtlMs: 80 });
+    try {
+      await engine.check({ image: signed.ref });
+      expect(engine.peek({ image: signed.ref })).toMatchObject({ allowed: true });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      // The tag's answer expired: peek no longer knows which digest the tag names.
+      expect(engine.peek({ image: signed.ref })).toBeUndefined();
+      const requests = client.stats.total;
+      expect(await engine.check({ image: signed.ref })).toMatchObject({ allowed: true, cached: true });
+      expect(client.stats.count('manifest-head')).toBeGreaterThan(0);
+      expect(client.stats.total).toBe(requests + 1);
+      expect(engine.peek({ image: signed.ref })).toMatchObject({ allowed: true });
+    } finally {
+      await close();
+    }
+  });
+
   it('peek says nothing with a cache that cannot answer at once (Redis)', async () => {
     const redis = await startRedis();
     const cache = await RedisCache.connect({ url: redis.url, hmacKey: randomBytes(32) });

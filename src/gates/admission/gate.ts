@@ -25,13 +25,14 @@ import {
   type ImageDecision,
   NamespaceRules,
 } from './enforcement.js';
-import { type DigestMutation, type PinCandidate, planPatch } from './mutation.js';
+import { type DigestMutation, mutatesKind, type PinCandidate, planPatch } from './mutation.js';
 import {
   type AdmissionRequest,
   type AdmissionReviewResponse,
   buildAdmissionReview,
   type JsonPatchOperation,
   type KubeObject,
+  type ResponseInput,
 } from './review.js';
 import { SingleFlight } from './single-flight.js';
 import {
@@ -227,6 +228,25 @@ export function combineDecisions(images: readonly EvaluatedImage[]): {
   return { allowed: true, warnings, warned: images.some((image) => image.decision.warned) };
 }
 
+/** Every place an image was found, with what pinning it needs to know. */
+function pinCandidates(
+  images: readonly EvaluatedImage[],
+  changed: ReadonlyMap<ImageLocation, boolean>,
+): PinCandidate[] {
+  const candidates: PinCandidate[] = [];
+  for (const image of images)
+    for (const location of image.locations) {
+      const candidate: PinCandidate = {
+        location,
+        changed: changed.get(location) !== false,
+        decision: image.decision,
+      };
+      if (image.verdict.digest !== undefined) candidate.digest = image.verdict.digest;
+      candidates.push(candidate);
+    }
+  return candidates;
+}
+
 /** The stable reason of a denial: what the gate itself concluded, else the verdict's failure kind. */
 export function denialReason(image: EvaluatedImage): string {
   if (image.origin !== 'check' && image.origin !== 'unchanged-cache') return image.origin;
@@ -297,40 +317,35 @@ export class AdmissionGate {
     const unchanged = unchangedImages(locations, changed);
     const namespace = namespaceOf(request);
     const mode = this.rules.modeFor(namespace);
-    const images = await this.checkImages(locations, {
-      ...(namespace !== undefined && { namespace }),
-      resource: resourceContext(object),
-      unchanged,
-    });
+    const context: CheckContext = { resource: resourceContext(object), unchanged };
+    if (namespace !== undefined) context.namespace = namespace;
+    const images = await this.checkImages(locations, context);
 
     const combined = combineDecisions(images);
-    const candidates: PinCandidate[] = images.flatMap((image) =>
-      image.locations.map((location) => ({
-        location,
-        changed: changed.get(location) !== false,
-        decision: image.decision,
-        ...(image.verdict.digest !== undefined && { digest: image.verdict.digest }),
-      })),
-    );
-    const patch = combined.allowed ? planPatch(kind, this.options.digestMutation, candidates) : [];
-    return {
-      review: buildAdmissionReview({
-        uid: request.uid,
-        allowed: combined.allowed,
-        ...(combined.message !== undefined && { message: combined.message }),
-        warnings: combined.warnings,
-        ...(endpoint === 'mutate' && { patch }),
-      }),
+    const patch =
+      combined.allowed && mutatesKind(this.options.digestMutation, kind)
+        ? planPatch(kind, this.options.digestMutation, pinCandidates(images, changed))
+        : [];
+    const response: ResponseInput = {
+      uid: request.uid,
+      allowed: combined.allowed,
+      warnings: combined.warnings,
+    };
+    if (combined.message !== undefined) response.message = combined.message;
+    if (endpoint === 'mutate') response.patch = patch;
+    const outcome: AdmissionOutcome = {
+      review: buildAdmissionReview(response),
       allowed: combined.allowed,
       warned: combined.warned,
       mode,
       images,
       patch,
-      denialReasons: [
-        ...new Set(images.filter((image) => !image.decision.allowed).map((image) => denialReason(image))),
-      ],
-      ...(combined.message !== undefined && { message: combined.message }),
+      denialReasons: combined.allowed
+        ? []
+        : [...new Set(images.filter((image) => !image.decision.allowed).map(denialReason))],
     };
+    if (combined.message !== undefined) outcome.message = combined.message;
+    return outcome;
   }
 
   /**

@@ -34,7 +34,13 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   },
 ];
 
-const BY_GROUP_KIND = new Map(WORKLOAD_KINDS.map((kind) => [`${kind.group}/${kind.kind}`, kind]));
+/** group → kind → WorkloadKind (two lookups instead of building a key for every admission). */
+const BY_GROUP_KIND = new Map<string, Map<string, WorkloadKind>>();
+for (const kind of WORKLOAD_KINDS) {
+  const kinds = BY_GROUP_KIND.get(kind.group) ?? new Map<string, WorkloadKind>();
+  kinds.set(kind.kind, kind);
+  BY_GROUP_KIND.set(kind.group, kinds);
+}
 
 /** `/spec/template/spec` and the like, per kind. */
 const BASE_POINTERS = new Map(
@@ -43,7 +49,7 @@ const BASE_POINTERS = new Map(
 
 /** The workload kind for an API group and kind, or undefined when it carries no pod template we know. */
 export function workloadKind(group: string, kind: string): WorkloadKind | undefined {
-  return BY_GROUP_KIND.get(`${group}/${kind}`);
+  return BY_GROUP_KIND.get(group)?.get(kind);
 }
 
 /** `apps/v1` → `apps`, `v1` → `''` (the core group). */

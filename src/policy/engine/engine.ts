@@ -97,6 +97,8 @@ export class PolicyEngine implements ImageChecker {
    * remembered. Otherwise a warm check would spend most of its time parsing and formatting names.
    */
   private readonly matched: LRUCache<string, MatchedImage> | undefined;
+  /** What `peek` found per image string, and until when (only when no verdict depends on the resource). */
+  private readonly held: Map<string, { verdict: Verdict; until: number }> | undefined;
 
   constructor(options: PolicyEngineOptions) {
     const set = options.policySet;
@@ -116,6 +118,7 @@ export class PolicyEngine implements ImageChecker {
     this.matched = this.policySet.policies.some((policy) => policy.match.length > 0)
       ? undefined
       : new LRUCache<string, MatchedImage>({ max: REMEMBERED_IMAGES });
+    this.held = this.resourceSensitive ? undefined : new Map();
   }
 
   /** Give this every registry request event: timeouts then say what the registry last did wrong. */
@@ -198,24 +201,42 @@ export class PolicyEngine implements ImageChecker {
   /**
    * The verdict `check` would give from the cache, found without waiting (a memory cache); undefined
    * when it is not there, cannot be looked up at once, or needs no cache (static policies, no match,
-   * invalid references: `check` answers those).
+   * invalid references: `check` answers those). When verdicts do not depend on the resource, the
+   * answer is remembered per image string until the first of the cache entries it came from expires,
+   * so that a warm admission costs one lookup per image.
    */
   peek(request: ImageCheckRequest): Verdict | undefined {
+    const held = this.held?.get(request.image);
+    if (held !== undefined) {
+      if (held.until > Date.now()) {
+        this.backend.metrics.add('verdict', 'hits');
+        return held.verdict;
+      }
+      this.held?.delete(request.image);
+    }
     const { resource } = request;
     const written = this.match(request.image, resource);
     if (!written.ok) return undefined;
     let { reference, policies, fingerprint } = written.image;
+    let until = Number.POSITIVE_INFINITY;
     if (reference.digest === undefined) {
       if (written.image.decidedByTag) return undefined;
       const known = this.tags.peek(written.image.tagKey as string);
       if (known === undefined) return undefined;
-      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.digest, resource));
+      until = known.expiresAt;
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.value.digest, resource));
     }
     if (policies.length === 0 || this.staticOnly(policies)) return undefined;
     const variant = this.variantOf(policies, resource);
     if (variant === null) return undefined;
     const hit = this.verdicts.peek(fingerprint, reference.digest as string, variant);
-    return hit ? present(hit, request.image, reference) : undefined;
+    if (hit === undefined) return undefined;
+    const verdict = present(hit.value, request.image, reference);
+    if (this.held !== undefined) {
+      if (this.held.size >= REMEMBERED_IMAGES) this.held.delete(this.held.keys().next().value as string);
+      this.held.set(request.image, { verdict, until: Math.min(until, hit.expiresAt) });
+    }
+    return verdict;
   }
 
   /** The image as written, parsed and matched (remembered when matching ignores the resource). */
