@@ -165,6 +165,8 @@ export function changedLocations(
   oldObject: unknown,
 ): Map<ImageLocation, boolean> {
   const changed = new Map<ImageLocation, boolean>();
+  // Everything is new (CREATE): an empty map says so, as `changed.get(location) !== false`.
+  if (oldObject === undefined) return changed;
   for (const location of locations) {
     changed.set(
       location,
@@ -183,6 +185,7 @@ export function unchangedImages(
   changed: ReadonlyMap<ImageLocation, boolean>,
 ): Set<string> {
   const unchanged = new Set<string>();
+  if (changed.size === 0) return unchanged;
   for (const [image, group] of groupByImage(locations)) {
     if (group.every((location) => changed.get(location) === false)) unchanged.add(image);
   }
@@ -361,7 +364,9 @@ export class AdmissionGate {
     const evaluated = (image: string, group: ImageLocation[], result: Evaluation): EvaluatedImage => ({
       image,
       locations: group,
-      ...result,
+      verdict: result.verdict,
+      origin: result.origin,
+      shared: result.shared,
       decision: decide(result.verdict, mode),
       durationMs: Date.now() - started,
     });
@@ -407,10 +412,9 @@ export class AdmissionGate {
     } catch {
       return undefined; // denied as invalid on the ordinary path
     }
-    const verdict = active.checker.peek({
-      image,
-      ...(context.resource !== undefined && { resource: context.resource }),
-    });
+    const request: ImageCheckRequest = { image };
+    if (context.resource !== undefined) request.resource = context.resource;
+    const verdict = active.checker.peek(request);
     if (verdict === undefined) return undefined;
     const unchanged = context.unchanged?.has(image) === true;
     this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: true });

@@ -38,7 +38,10 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
   /** Cache lookups since the last scrape, added to the counters when they are read (one per image is too many to count one by one). */
-  private readonly lookups = new Map<string, { hit: boolean; source: string; count: number }>();
+  private readonly lookups = {
+    hit: { check: 0, 'unchanged-update': 0 },
+    miss: { check: 0, 'unchanged-update': 0 },
+  };
   readonly cacheHits = new Counter({
     name: 'vouch_cache_hits_total',
     help: 'Verdicts answered from the verdict cache',
@@ -114,19 +117,21 @@ export class WebhookMetrics {
         );
       },
       onCacheLookup: ({ source, hit }) => {
-        const key = `${hit ? 'hit' : 'miss'}:${source}`;
-        const pending = this.lookups.get(key);
-        if (pending) pending.count++;
-        else this.lookups.set(key, { hit, source, count: 1 });
+        (hit ? this.lookups.hit : this.lookups.miss)[source]++;
       },
     };
   }
 
   private flushLookups(): void {
-    for (const pending of this.lookups.values()) {
-      if (pending.count === 0) continue;
-      (pending.hit ? this.cacheHits : this.cacheMisses).inc({ source: pending.source }, pending.count);
-      pending.count = 0;
+    for (const [counts, counter] of [
+      [this.lookups.hit, this.cacheHits],
+      [this.lookups.miss, this.cacheMisses],
+    ] as const) {
+      for (const source of ['check', 'unchanged-update'] as const) {
+        if (counts[source] === 0) continue;
+        counter.inc({ source }, counts[source]);
+        counts[source] = 0;
+      }
     }
   }
 

@@ -115,7 +115,8 @@ function toRequest(request: z.infer<typeof AdmissionRequestSchema>): AdmissionRe
   if ((request.operation === 'CREATE' || request.operation === 'UPDATE') && !request.object) {
     throw new AdmissionError('MALFORMED_REVIEW', `request.object is required for ${request.operation}`);
   }
-  return {
+  // Built field by field (not with spreads): this runs on every admission.
+  const parsed: AdmissionRequest = {
     uid: request.uid,
     kind: { group: request.kind.group, version: request.kind.version, kind: request.kind.kind },
     resource: {
@@ -123,15 +124,16 @@ function toRequest(request: z.infer<typeof AdmissionRequestSchema>): AdmissionRe
       version: request.resource.version,
       resource: request.resource.resource,
     },
-    ...(request.subResource ? { subResource: request.subResource } : {}),
-    ...(request.name ? { name: request.name } : {}),
-    ...(request.namespace ? { namespace: request.namespace } : {}),
     operation: request.operation,
-    ...(request.userInfo?.username !== undefined && { username: request.userInfo.username }),
-    ...(request.object ? { object: request.object } : {}),
-    ...(request.oldObject ? { oldObject: request.oldObject } : {}),
     dryRun: request.dryRun === true,
   };
+  if (request.subResource) parsed.subResource = request.subResource;
+  if (request.name) parsed.name = request.name;
+  if (request.namespace) parsed.namespace = request.namespace;
+  if (request.userInfo?.username !== undefined) parsed.username = request.userInfo.username;
+  if (request.object) parsed.object = request.object;
+  if (request.oldObject) parsed.oldObject = request.oldObject;
+  return parsed;
 }
 
 // ---------------------------------------------------------------- the same rules, without copying

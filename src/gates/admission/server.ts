@@ -275,6 +275,8 @@ function logAdmission(
   verdict: AdmissionVerdictLabel,
   durationMs: number,
 ): void {
+  // Allowed admissions are the common case and are logged only at debug level.
+  if (verdict === 'allowed' && !log.isLevelEnabled('debug')) return;
   const base = {
     event: 'admission',
     endpoint,
@@ -293,7 +295,6 @@ function logAdmission(
     log[unusual ? 'info' : 'debug']({ ...base, skipped: outcome.skipped }, 'admitted without checks');
     return;
   }
-  if (verdict === 'allowed' && !log.isLevelEnabled('debug')) return;
   const detail = {
     ...base,
     mode: outcome.mode,

@@ -153,25 +153,27 @@ export function extractImages(kind: WorkloadKind, object: unknown): ImageLocatio
   for (const field of CONTAINER_FIELDS) {
     podSpec[field]?.forEach((container, index) => {
       if (!container.image) return;
-      locations.push({
+      const location: ImageLocation = {
         image: container.image,
         pointer: `${base}/${field}/${index}/image`,
         field,
         index,
-        ...(container.name !== undefined && { name: container.name }),
-      });
+      };
+      if (container.name !== undefined) location.name = container.name;
+      locations.push(location);
     });
   }
   podSpec.volumes?.forEach((volume, index) => {
     const reference = volume.image?.reference;
     if (!reference) return;
-    locations.push({
+    const location: ImageLocation = {
       image: reference,
       pointer: `${base}/volumes/${index}/image/reference`,
       field: 'volumes',
       index,
-      ...(volume.name !== undefined && { name: volume.name }),
-    });
+    };
+    if (volume.name !== undefined) location.name = volume.name;
+    locations.push(location);
   });
   return locations;
 }
