@@ -41,7 +41,7 @@ export class StandInEngine implements CheckerFactory {
       check: () => {
         this.checks++;
         if (this.behaviour === 'hang') return new Promise<Verdict>(() => undefined);
-        return Promise.reject(new Error('policy engine not available (stand-in engine)'));
+        return Promise.reject(new Error('policy engine failed (stand-in engine)'));
       },
       cached: async () => undefined,
     };

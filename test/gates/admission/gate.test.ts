@@ -29,7 +29,7 @@ class RecordingChecker implements ImageChecker {
   check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict> {
     this.checks.push(request);
     this.deadlines.push(options?.deadline);
-    if (this.answer === 'reject') return Promise.reject(new Error('policy engine not available'));
+    if (this.answer === 'reject') return Promise.reject(new Error('policy engine failed'));
     if (this.answer === 'hang') return new Promise(() => undefined);
     return Promise.resolve(this.answer(request.image));
   }
@@ -152,7 +152,7 @@ describe('fail closed', () => {
           code: 403,
           reason: 'Forbidden',
           message:
-            'image "ghcr.io/acme/web:1.0" in container "app-0": verification of ghcr.io/acme/web:1.0 failed: policy engine not available',
+            'image "ghcr.io/acme/web:1.0" in container "app-0": verification of ghcr.io/acme/web:1.0 failed: policy engine failed',
         },
       });
       expect(outcome.denialReasons).toEqual(['engine-error']);

@@ -174,7 +174,7 @@ describe('webhook server over HTTPS', () => {
         'image "ghcr.io/acme/migrate:1.0" in init container "init-0": verification of',
       );
       expect(status.message).toContain('image "ghcr.io/acme/web:1.0" in container "app-0": verification of');
-      expect(status.message).toContain('policy engine not available');
+      expect(status.message).toContain('policy engine failed (stand-in engine)');
     },
   );
 
