@@ -216,7 +216,9 @@ async function main(): Promise<void> {
 
     section('Promotion gate: vouch update commits only verified digests');
     const gitops = await createGitRepository(workDir, registry.host);
-    context.say('A GitOps repository pinned to 0.9.0, with Flux objects (semver >=0.9.0) and a setter marker:');
+    context.say(
+      'A GitOps repository pinned to 0.9.0, with Flux objects (semver >=0.9.0) and a setter marker:',
+    );
     context.say(await readFile(join(gitops, 'deploy', 'app.yaml'), 'utf8'));
     context.say('The newest tag, 1.1.0, is unsigned: vouch falls back to the newest tag that verifies.');
     await context.vouch(

@@ -4,6 +4,7 @@ import { resolveScenario } from './resolve.js';
 import { startupScenario } from './startup.js';
 import { updateScenario } from './update.js';
 import { verifyScenario } from './verify.js';
+import { webhookScenario } from './webhook.js';
 
 /** Every benchmark scenario, in the order `npm run bench` runs them. Add yours here. */
 export const scenarios: Scenario[] = [
@@ -12,4 +13,5 @@ export const scenarios: Scenario[] = [
   verifyScenario,
   policyScenario,
   updateScenario,
+  webhookScenario,
 ];

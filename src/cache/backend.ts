@@ -38,12 +38,24 @@ export interface CacheCallOptions {
   deadline?: Deadline;
 }
 
+/** A value found at once, and until when it may be used (epoch ms). */
+export interface Peeked<T> {
+  value: T;
+  expiresAt: number;
+}
+
 export interface CacheBackend {
   readonly kind: 'memory' | 'redis';
   /** Shared by the typed caches on top, which count hits, misses and bad content. */
   readonly metrics: CacheMetrics;
   /** The stored value, or undefined (absent, expired, forged or backend failure). Never throws. */
   get(namespace: CacheNamespace, key: string, options?: CacheCallOptions): Promise<string | undefined>;
+  /**
+   * The stored value and when it expires (epoch ms), when the backend holds it in this process and can
+   * answer at once (the memory backend); undefined otherwise, and for a backend that cannot answer
+   * synchronously (Redis). It counts nothing: a caller that then calls `get` is counted there.
+   */
+  peek?(namespace: CacheNamespace, key: string): Peeked<string> | undefined;
   /** Stores a value for `ttlMs`; failures are counted and swallowed. Never throws. */
   set(
     namespace: CacheNamespace,

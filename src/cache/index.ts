@@ -7,6 +7,7 @@ export {
   type CacheNamespace,
   type CacheStats,
   type NamespaceCounters,
+  type Peeked,
   silentLogger,
 } from './backend.js';
 export { type CreateCacheOptions, createCache } from './create.js';

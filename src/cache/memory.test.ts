@@ -53,6 +53,18 @@ describe('MemoryCache', () => {
     expect(await cache.get('verdict', 'same')).toBeUndefined();
   });
 
+  it('peeks at an entry at once, with when it expires', async () => {
+    const cache = new MemoryCache();
+    expect(cache.peek('tag', 'a')).toBeUndefined();
+    const before = Date.now();
+    await cache.set('tag', 'a', 'x', 60_000);
+    const peeked = cache.peek('tag', 'a');
+    expect(peeked?.value).toBe('x');
+    expect(peeked?.expiresAt).toBeGreaterThanOrEqual(before + 59_000);
+    expect(peeked?.expiresAt).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(cache.stats().namespaces.tag.hits).toBe(0);
+  });
+
   it('never returns an expired entry', async () => {
     const cache = new MemoryCache();
     await cache.set('tag', 'short', 'v', 20);
@@ -89,6 +101,19 @@ describe('VerdictCache', () => {
     expect(await verdicts.get('f', DIGEST)).toEqual({ ...pass, cached: true });
     expect(await verdicts.get('f', DIGEST, { variant: 'resource-1' })).toBeUndefined();
     expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 1, misses: 2, writes: 1 });
+  });
+
+  it('parses a stored text once, hands the result out frozen, and follows the text when it changes', async () => {
+    const backend = new MemoryCache();
+    const verdicts = new VerdictCache<V>(backend);
+    await verdicts.put('f', DIGEST, pass);
+    const first = await verdicts.get('f', DIGEST);
+    expect(await verdicts.get('f', DIGEST)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.policies[0]?.authorities)).toBe(true);
+    await verdicts.put('f', DIGEST, { ...pass, warnings: ['late warning'] });
+    expect(await verdicts.get('f', DIGEST)).toEqual({ ...pass, warnings: ['late warning'], cached: true });
+    expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 3, errors: 0 });
   });
 
   it('treats a stored value that is not a verdict as a miss', async () => {

@@ -1,6 +1,12 @@
 /** The embedded default: an in-process LRU bounded by entries and by bytes (`lru-cache`). */
 import { LRUCache } from 'lru-cache';
-import { type CacheBackend, CacheMetrics, type CacheNamespace, type CacheStats } from './backend.js';
+import {
+  type CacheBackend,
+  CacheMetrics,
+  type CacheNamespace,
+  type CacheStats,
+  type Peeked,
+} from './backend.js';
 
 export interface MemoryCacheOptions {
   /** Most entries held (default 10 000). */
@@ -36,6 +42,13 @@ export class MemoryCache implements CacheBackend {
 
   async get(namespace: CacheNamespace, key: string): Promise<string | undefined> {
     return this.lru.get(`${namespace}:${key}`);
+  }
+
+  peek(namespace: CacheNamespace, key: string): Peeked<string> | undefined {
+    const fullKey = `${namespace}:${key}`;
+    const value = this.lru.get(fullKey);
+    if (value === undefined) return undefined;
+    return { value, expiresAt: Date.now() + this.lru.getRemainingTTL(fullKey) };
   }
 
   async set(namespace: CacheNamespace, key: string, value: string, ttlMs: number): Promise<void> {

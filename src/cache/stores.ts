@@ -7,8 +7,9 @@
  * - artefacts by digest (immutable): checked against their digest when read, so even a backend that
  *   returns wrong bytes cannot feed vouch a substituted signature.
  */
+import { LRUCache } from 'lru-cache';
 import { digestLike, isDigest } from '../reference/index.js';
-import type { CacheBackend, CacheCallOptions } from './backend.js';
+import type { CacheBackend, CacheCallOptions, Peeked } from './backend.js';
 
 /** The parts of a verdict the cache reads to decide how long to keep it (structurally the policy `Verdict`). */
 export interface CacheableVerdict {
@@ -38,6 +39,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Distinct stored texts whose parsed form is kept (per cache object). */
+const PARSED_TEXTS = 1024;
+
+/**
+ * Parsed values by the exact text stored: a warm webhook reads the same few entries thousands of
+ * times a second, and parsing each read was most of a cache hit's cost. Keyed by content, so it can
+ * only ever give back what that text says; the values are frozen because every reader shares them.
+ */
+class ParsedTexts<T> {
+  private readonly parsed = new LRUCache<string, { value: T }>({ max: PARSED_TEXTS });
+
+  /** `parse(text)` (undefined when the text is not a valid value), memoised. */
+  get(text: string, parse: (text: string) => T | undefined): T | undefined {
+    const known = this.parsed.get(text);
+    if (known !== undefined) return known.value;
+    const value = parse(text);
+    if (value !== undefined) this.parsed.set(text, { value: deepFreeze(value) });
+    return value;
+  }
+}
+
 /** Whether a verdict (or any failed policy inside it) was caused by the registry or the clock. */
 export function verdictHasTransientFailure(verdict: CacheableVerdict): boolean {
   if (verdict.failure !== undefined && UNCACHEABLE_FAILURES.has(verdict.failure)) return true;
@@ -50,8 +80,21 @@ export function verdictHasTransientFailure(verdict: CacheableVerdict): boolean {
   );
 }
 
+/** A stored verdict as read back (marked `cached`), or undefined when the text is not one. */
+function parseVerdict(text: string): CacheableVerdict | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || typeof parsed.allowed !== 'boolean') return undefined;
+  return { ...(parsed as unknown as CacheableVerdict), cached: true };
+}
+
 export class VerdictCache<V extends CacheableVerdict> {
   private readonly ttls: VerdictTtls;
+  private readonly parsed = new ParsedTexts<CacheableVerdict>();
 
   constructor(
     private readonly backend: CacheBackend,
@@ -89,19 +132,26 @@ export class VerdictCache<V extends CacheableVerdict> {
       this.backend.metrics.add('verdict', 'misses');
       return undefined;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (!isRecord(parsed) || typeof parsed.allowed !== 'boolean') {
+    const verdict = this.parsed.get(value, parseVerdict);
+    if (verdict === undefined) {
       this.backend.metrics.add('verdict', 'errors');
       this.backend.metrics.add('verdict', 'misses');
       return undefined;
     }
     this.backend.metrics.add('verdict', 'hits');
-    return { ...(parsed as unknown as V), cached: true };
+    return verdict as V;
+  }
+
+  /**
+   * The verdict `get` would return, when the backend can answer at once (see `CacheBackend.peek`);
+   * undefined otherwise. Only hits are counted (a caller that then calls `get` is counted there).
+   */
+  peek(fingerprint: string, digest: string, variant?: string): Peeked<V> | undefined {
+    const found = this.backend.peek?.('verdict', VerdictCache.key(fingerprint, digest, variant));
+    const verdict = found === undefined ? undefined : this.parsed.get(found.value, parseVerdict);
+    if (verdict === undefined) return undefined;
+    this.backend.metrics.add('verdict', 'hits');
+    return { value: verdict as V, expiresAt: (found as Peeked<string>).expiresAt };
   }
 
   /** Stores the verdict unless it must not be cached; returns whether it was stored. */
@@ -130,8 +180,24 @@ export interface ResolvedTag {
   mediaType?: string;
 }
 
+function parseResolvedTag(text: string): ResolvedTag | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || typeof parsed.digest !== 'string' || !isDigest(parsed.digest)) return undefined;
+  return {
+    digest: parsed.digest,
+    ...(typeof parsed.mediaType === 'string' && { mediaType: parsed.mediaType }),
+  };
+}
+
 /** `registry/repository:tag` → digest, kept briefly. */
 export class TagCache {
+  private readonly parsed = new ParsedTexts<ResolvedTag>();
+
   constructor(
     private readonly backend: CacheBackend,
     private readonly ttlMs = DEFAULT_TAG_TTL_MS,
@@ -139,22 +205,23 @@ export class TagCache {
 
   async get(reference: string, options?: CacheCallOptions): Promise<ResolvedTag | undefined> {
     const value = await this.backend.get('tag', reference, options);
-    let parsed: unknown;
-    try {
-      parsed = value === undefined ? undefined : JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (!isRecord(parsed) || typeof parsed.digest !== 'string' || !isDigest(parsed.digest)) {
+    const resolved = value === undefined ? undefined : this.parsed.get(value, parseResolvedTag);
+    if (resolved === undefined) {
       if (value !== undefined) this.backend.metrics.add('tag', 'errors');
       this.backend.metrics.add('tag', 'misses');
       return undefined;
     }
     this.backend.metrics.add('tag', 'hits');
-    return {
-      digest: parsed.digest,
-      ...(typeof parsed.mediaType === 'string' && { mediaType: parsed.mediaType }),
-    };
+    return resolved;
+  }
+
+  /** What `get` would return, when the backend can answer at once; only hits are counted. */
+  peek(reference: string): Peeked<ResolvedTag> | undefined {
+    const found = this.backend.peek?.('tag', reference);
+    const resolved = found === undefined ? undefined : this.parsed.get(found.value, parseResolvedTag);
+    if (resolved === undefined) return undefined;
+    this.backend.metrics.add('tag', 'hits');
+    return { value: resolved, expiresAt: (found as Peeked<string>).expiresAt };
   }
 
   async put(reference: string, resolved: ResolvedTag, options?: CacheCallOptions): Promise<void> {

@@ -63,4 +63,10 @@ export interface ImageCheckRequest {
 export interface ImageChecker {
   check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict>;
   cached(request: ImageCheckRequest): Promise<Verdict | undefined>;
+  /**
+   * The verdict `check` would answer from its cache, when that cache is in this process and can say at
+   * once; undefined otherwise (then `check` decides). Lets a webhook answer warm admissions without
+   * any asynchronous work.
+   */
+  peek?(request: ImageCheckRequest): Verdict | undefined;
 }

@@ -29,6 +29,10 @@ export const auditCommand: CommandModule = {
       )
       .option('-n, --namespace <ns>', 'namespace of objects that do not name one', 'default')
       .option('--cache <memory|redis://…>', 'verdict cache: in-process, or Redis', 'memory')
+      .option(
+        '--cache-hmac-key-file <file>',
+        'key sealing Redis cache entries (default: $VOUCH_CACHE_HMAC_KEY); at least 32 bytes',
+      )
       .option('--audit', 'every policy only warns (except in --enforce-namespaces)', false)
       .option(
         '--enforce-namespaces <list>',

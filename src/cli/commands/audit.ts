@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { describeError } from '../../errors.js';
 import {
   type AuditResult,
   auditWorkloads,
@@ -16,7 +15,14 @@ import { AdmissionGate } from '../../gates/admission/gate.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
-import { checkCache, createChecker, enforcementFrom, policyPaths, type WebhookOptions } from './webhook.js';
+import {
+  checkCache,
+  createChecker,
+  enforcementFrom,
+  policyLoadError,
+  policyPaths,
+  type WebhookOptions,
+} from './webhook.js';
 
 export interface AuditOptions
   extends GlobalOptions,
@@ -26,6 +32,7 @@ export interface AuditOptions
   output: OutputFormat;
   namespace: string;
   cache: string;
+  cacheHmacKeyFile?: string;
 }
 
 async function readStdin(): Promise<string> {
@@ -62,8 +69,11 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
   }
 
   const problems = new RegistryProblems();
-  const factory = createChecker({
-    cache,
+  const factory = await createChecker({
+    cache: {
+      cache,
+      ...(options.cacheHmacKeyFile !== undefined && { cacheHmacKeyFile: options.cacheHmacKeyFile }),
+    },
     global: options,
     onRegistryRequest: (event) => problems.record(event),
   });
@@ -72,7 +82,7 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
     try {
       loaded = await factory.load(policies);
     } catch (error) {
-      throw new CliError('CONFIG', `cannot load policies: ${describeError(error)}`, { cause: error });
+      throw policyLoadError(error);
     }
     const gate = new AdmissionGate({ budgetMs, digestMutation: 'none', enforcement }, () => loaded, problems);
     const checked = workloads.filter((workload) => !gate.rules.isExcluded(workload.namespace));

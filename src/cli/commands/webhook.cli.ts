@@ -33,6 +33,10 @@ export const webhookCommand: CommandModule = {
         'verdict cache: in-process, or Redis shared by replicas',
         'memory',
       )
+      .option(
+        '--cache-hmac-key-file <file>',
+        'key sealing Redis cache entries (default: $VOUCH_CACHE_HMAC_KEY); at least 32 bytes',
+      )
       .option('--timeout-budget <duration>', 'answer every request within this time (e.g. 9s, 2500ms)', '9s')
       .addOption(
         new Option('--digest-mutation <mode>', 'pin verified digests into Pods only, all workloads, or none')

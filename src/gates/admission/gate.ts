@@ -4,6 +4,7 @@
  * patch); this class only runs them in order, with one budget and one verification per image at a time.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../../errors.js';
 import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
@@ -24,13 +25,14 @@ import {
   type ImageDecision,
   NamespaceRules,
 } from './enforcement.js';
-import { type DigestMutation, type PinCandidate, planPatch } from './mutation.js';
+import { type DigestMutation, mutatesKind, type PinCandidate, planPatch } from './mutation.js';
 import {
   type AdmissionRequest,
   type AdmissionReviewResponse,
   buildAdmissionReview,
   type JsonPatchOperation,
   type KubeObject,
+  type ResponseInput,
 } from './review.js';
 import { SingleFlight } from './single-flight.js';
 import {
@@ -65,6 +67,14 @@ export interface GateOptions {
  */
 export type ImageOrigin = 'check' | 'unchanged-cache' | 'timeout' | 'engine-error' | 'invalid-reference';
 
+/** One image's verdict and where it came from. */
+interface Evaluation {
+  verdict: Verdict;
+  origin: ImageOrigin;
+  /** True when this request joined a verification another request had started. */
+  shared: boolean;
+}
+
 export interface EvaluatedImage {
   image: string;
   locations: ImageLocation[];
@@ -83,6 +93,8 @@ export interface GateEvents {
     verdict: Verdict;
     durationMs: number;
     shared: boolean;
+    /** Answered at once from the engine's in-process cache: nothing ran. */
+    immediate: boolean;
   }): void;
   onCacheLookup?(event: { source: 'check' | 'unchanged-update'; hit: boolean }): void;
 }
@@ -153,6 +165,8 @@ export function changedLocations(
   oldObject: unknown,
 ): Map<ImageLocation, boolean> {
   const changed = new Map<ImageLocation, boolean>();
+  // Everything is new (CREATE): an empty map says so, as `changed.get(location) !== false`.
+  if (oldObject === undefined) return changed;
   for (const location of locations) {
     changed.set(
       location,
@@ -171,6 +185,7 @@ export function unchangedImages(
   changed: ReadonlyMap<ImageLocation, boolean>,
 ): Set<string> {
   const unchanged = new Set<string>();
+  if (changed.size === 0) return unchanged;
   for (const [image, group] of groupByImage(locations)) {
     if (group.every((location) => changed.get(location) === false)) unchanged.add(image);
   }
@@ -214,6 +229,25 @@ export function combineDecisions(images: readonly EvaluatedImage[]): {
     return { allowed: false, message, warnings, warned: false };
   }
   return { allowed: true, warnings, warned: images.some((image) => image.decision.warned) };
+}
+
+/** Every place an image was found, with what pinning it needs to know. */
+function pinCandidates(
+  images: readonly EvaluatedImage[],
+  changed: ReadonlyMap<ImageLocation, boolean>,
+): PinCandidate[] {
+  const candidates: PinCandidate[] = [];
+  for (const image of images)
+    for (const location of image.locations) {
+      const candidate: PinCandidate = {
+        location,
+        changed: changed.get(location) !== false,
+        decision: image.decision,
+      };
+      if (image.verdict.digest !== undefined) candidate.digest = image.verdict.digest;
+      candidates.push(candidate);
+    }
+  return candidates;
 }
 
 /** The stable reason of a denial: what the gate itself concluded, else the verdict's failure kind. */
@@ -286,40 +320,35 @@ export class AdmissionGate {
     const unchanged = unchangedImages(locations, changed);
     const namespace = namespaceOf(request);
     const mode = this.rules.modeFor(namespace);
-    const images = await this.checkImages(locations, {
-      ...(namespace !== undefined && { namespace }),
-      resource: resourceContext(object),
-      unchanged,
-    });
+    const context: CheckContext = { resource: resourceContext(object), unchanged };
+    if (namespace !== undefined) context.namespace = namespace;
+    const images = await this.checkImages(locations, context);
 
     const combined = combineDecisions(images);
-    const candidates: PinCandidate[] = images.flatMap((image) =>
-      image.locations.map((location) => ({
-        location,
-        changed: changed.get(location) !== false,
-        decision: image.decision,
-        ...(image.verdict.digest !== undefined && { digest: image.verdict.digest }),
-      })),
-    );
-    const patch = combined.allowed ? planPatch(kind, this.options.digestMutation, candidates) : [];
-    return {
-      review: buildAdmissionReview({
-        uid: request.uid,
-        allowed: combined.allowed,
-        ...(combined.message !== undefined && { message: combined.message }),
-        warnings: combined.warnings,
-        ...(endpoint === 'mutate' && { patch }),
-      }),
+    const patch =
+      combined.allowed && mutatesKind(this.options.digestMutation, kind)
+        ? planPatch(kind, this.options.digestMutation, pinCandidates(images, changed))
+        : [];
+    const response: ResponseInput = {
+      uid: request.uid,
+      allowed: combined.allowed,
+      warnings: combined.warnings,
+    };
+    if (combined.message !== undefined) response.message = combined.message;
+    if (endpoint === 'mutate') response.patch = patch;
+    const outcome: AdmissionOutcome = {
+      review: buildAdmissionReview(response),
       allowed: combined.allowed,
       warned: combined.warned,
       mode,
       images,
       patch,
-      denialReasons: [
-        ...new Set(images.filter((image) => !image.decision.allowed).map((image) => denialReason(image))),
-      ],
-      ...(combined.message !== undefined && { message: combined.message }),
+      denialReasons: combined.allowed
+        ? []
+        : [...new Set(images.filter((image) => !image.decision.allowed).map(denialReason))],
     };
+    if (combined.message !== undefined) outcome.message = combined.message;
+    return outcome;
   }
 
   /**
@@ -331,25 +360,76 @@ export class AdmissionGate {
     if (groups.size === 0) return [];
     const mode = this.rules.modeFor(context.namespace);
     const started = Date.now();
+    const active = this.policies();
+    const evaluated = (image: string, group: ImageLocation[], result: Evaluation): EvaluatedImage => ({
+      image,
+      locations: group,
+      verdict: result.verdict,
+      origin: result.origin,
+      shared: result.shared,
+      decision: decide(result.verdict, mode),
+      durationMs: Date.now() - started,
+    });
+
+    // Verdicts the engine holds in this process are taken at once: no timer, deadline or flight.
+    const results = new Array<EvaluatedImage>(groups.size);
+    const rest: Array<[number, string, ImageLocation[]]> = [];
+    let index = 0;
+    for (const [image, group] of groups) {
+      const peeked = active ? this.peek(image, context, active, started) : undefined;
+      if (peeked) results[index] = evaluated(image, group, peeked);
+      else rest.push([index, image, group]);
+      index++;
+    }
+    if (rest.length === 0) return results;
+
     const engineDeadline = this.engineDeadline(started);
     const timer = new BudgetTimer(this.options.budgetMs);
-    const active = this.policies();
     try {
-      return await Promise.all(
-        [...groups].map(async ([image, group]) => {
-          const evaluated = await this.evaluate(image, context, active, engineDeadline, timer, started);
-          return {
-            image,
-            locations: group,
-            ...evaluated,
-            decision: decide(evaluated.verdict, mode),
-            durationMs: Date.now() - started,
-          };
+      await Promise.all(
+        rest.map(async ([index, image, group]) => {
+          const result = await this.evaluate(image, context, active, engineDeadline, timer, started);
+          results[index] = evaluated(image, group, result);
         }),
       );
+      return results;
     } finally {
       timer.clear();
     }
+  }
+
+  /** The engine's cached verdict when it can give it at once (`ImageChecker.peek`), else undefined. */
+  private peek(
+    image: string,
+    context: CheckContext,
+    active: ActivePolicies,
+    started: number,
+  ): Evaluation | undefined {
+    if (active.checker.peek === undefined) return undefined;
+    let writtenDigest: string | undefined;
+    try {
+      writtenDigest = this.parse(image).digest;
+    } catch {
+      return undefined; // denied as invalid on the ordinary path
+    }
+    const request: ImageCheckRequest = { image };
+    if (context.resource !== undefined) request.resource = context.resource;
+    const verdict = active.checker.peek(request);
+    if (verdict === undefined) return undefined;
+    const unchanged = context.unchanged?.has(image) === true;
+    this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: true });
+    const consistent = checkConsistency(verdict, writtenDigest);
+    const origin: ImageOrigin =
+      consistent !== verdict ? 'engine-error' : unchanged ? 'unchanged-cache' : 'check';
+    this.events.onVerification?.({
+      image,
+      origin,
+      verdict: consistent,
+      durationMs: Date.now() - started,
+      shared: false,
+      immediate: true,
+    });
+    return { verdict: consistent, origin, shared: false };
   }
 
   /** A deadline for the engine that falls a little before this admission's budget ends. */
@@ -359,8 +439,11 @@ export class AdmissionGate {
     const shared = this.sharedDeadline;
     if (shared && shared.expiresAt <= wanted && shared.expiresAt > wanted - DEADLINE_SHARING_MS)
       return shared;
-    this.sharedDeadline = Deadline.after(engineBudget);
-    return this.sharedDeadline;
+    const deadline = Deadline.after(engineBudget);
+    // Every registry request and cache call of every admission sharing it listens to its signal.
+    setMaxListeners(0, deadline.signal);
+    this.sharedDeadline = deadline;
+    return deadline;
   }
 
   private parse(image: string): ImageReference {
@@ -384,9 +467,16 @@ export class AdmissionGate {
     engineDeadline: Deadline,
     timer: BudgetTimer,
     started: number,
-  ): Promise<{ verdict: Verdict; origin: ImageOrigin; shared: boolean }> {
-    const finish = (verdict: Verdict, origin: ImageOrigin, shared = false) => {
-      this.events.onVerification?.({ image, origin, verdict, durationMs: Date.now() - started, shared });
+  ): Promise<Evaluation> {
+    const finish = (verdict: Verdict, origin: ImageOrigin, shared = false): Evaluation => {
+      this.events.onVerification?.({
+        image,
+        origin,
+        verdict,
+        durationMs: Date.now() - started,
+        shared,
+        immediate: false,
+      });
       return { verdict, origin, shared };
     };
     const budgetMs = this.options.budgetMs;

@@ -90,8 +90,17 @@ export interface AdmissionRequest {
 /**
  * Parses a decoded JSON body as an AdmissionReview request. Anything that is not what the API server
  * sends throws AdmissionError('MALFORMED_REVIEW') with a reason naming the field.
+ *
+ * Every review goes through `admissionRequestOf`, a hand-written check of the same rules as the schema
+ * above that copies nothing; only a body it refuses is parsed by the schema, whose errors name the
+ * field (and which accepts whatever the check may be too strict about).
  */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
+  return admissionRequestOf(body) ?? parseStrictly(body);
+}
+
+/** The schema parse alone (what `parseAdmissionReview` falls back to): for tests comparing the two. */
+export function parseStrictly(body: unknown): AdmissionRequest {
   const parsed = AdmissionReviewSchema.safeParse(body);
   if (!parsed.success) {
     throw new AdmissionError(
@@ -99,11 +108,15 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
       `not an ${ADMISSION_API_VERSION} AdmissionReview: ${describeIssues(parsed.error)}`,
     );
   }
-  const request = parsed.data.request;
+  return toRequest(parsed.data.request);
+}
+
+function toRequest(request: z.infer<typeof AdmissionRequestSchema>): AdmissionRequest {
   if ((request.operation === 'CREATE' || request.operation === 'UPDATE') && !request.object) {
     throw new AdmissionError('MALFORMED_REVIEW', `request.object is required for ${request.operation}`);
   }
-  return {
+  // Built field by field (not with spreads): this runs on every admission.
+  const parsed: AdmissionRequest = {
     uid: request.uid,
     kind: { group: request.kind.group, version: request.kind.version, kind: request.kind.kind },
     resource: {
@@ -111,15 +124,86 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
       version: request.resource.version,
       resource: request.resource.resource,
     },
-    ...(request.subResource ? { subResource: request.subResource } : {}),
-    ...(request.name ? { name: request.name } : {}),
-    ...(request.namespace ? { namespace: request.namespace } : {}),
     operation: request.operation,
-    ...(request.userInfo?.username !== undefined && { username: request.userInfo.username }),
-    ...(request.object ? { object: request.object } : {}),
-    ...(request.oldObject ? { oldObject: request.oldObject } : {}),
     dryRun: request.dryRun === true,
   };
+  if (request.subResource) parsed.subResource = request.subResource;
+  if (request.name) parsed.name = request.name;
+  if (request.namespace) parsed.namespace = request.namespace;
+  if (request.userInfo?.username !== undefined) parsed.username = request.userInfo.username;
+  if (request.object) parsed.object = request.object;
+  if (request.oldObject) parsed.oldObject = request.oldObject;
+  return parsed;
+}
+
+// ---------------------------------------------------------------- the same rules, without copying
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+function isGroupVersion(value: unknown, name: 'kind' | 'resource'): boolean {
+  return (
+    isRecord(value) &&
+    typeof value.group === 'string' &&
+    typeof value.version === 'string' &&
+    typeof value[name] === 'string' &&
+    (value[name] as string).length > 0
+  );
+}
+
+function isKubeObject(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (!isRecord(value) || !optionalString(value.apiVersion) || !optionalString(value.kind)) return false;
+  const metadata = value.metadata;
+  if (metadata === undefined) return true;
+  return (
+    isRecord(metadata) &&
+    optionalString(metadata.name) &&
+    optionalString(metadata.generateName) &&
+    optionalString(metadata.namespace) &&
+    optionalString(metadata.uid) &&
+    (metadata.deletionTimestamp === null || optionalString(metadata.deletionTimestamp))
+  );
+}
+
+const OPERATIONS: ReadonlySet<unknown> = new Set(Operation.options);
+
+/**
+ * The request of a review that satisfies every rule of `AdmissionReviewSchema`, read in place; undefined
+ * for anything else (the caller then parses with the schema, which says what is wrong). It accepts
+ * nothing the schema refuses.
+ */
+export function admissionRequestOf(body: unknown): AdmissionRequest | undefined {
+  if (!isRecord(body) || body.apiVersion !== ADMISSION_API_VERSION || body.kind !== 'AdmissionReview')
+    return undefined;
+  const request = body.request;
+  if (!isRecord(request)) return undefined;
+  const { uid, userInfo } = request;
+  if (
+    typeof uid !== 'string' ||
+    uid.length < 1 ||
+    uid.length > 256 ||
+    !isGroupVersion(request.kind, 'kind') ||
+    !isGroupVersion(request.resource, 'resource') ||
+    !optionalString(request.subResource) ||
+    (request.requestKind !== undefined && !isGroupVersion(request.requestKind, 'kind')) ||
+    (request.requestResource !== undefined && !isGroupVersion(request.requestResource, 'resource')) ||
+    !optionalString(request.requestSubResource) ||
+    !optionalString(request.name) ||
+    !optionalString(request.namespace) ||
+    !OPERATIONS.has(request.operation) ||
+    (userInfo !== undefined && !(isRecord(userInfo) && optionalString(userInfo.username))) ||
+    !isKubeObject(request.object) ||
+    !isKubeObject(request.oldObject) ||
+    (request.dryRun !== undefined && typeof request.dryRun !== 'boolean')
+  )
+    return undefined;
+  return toRequest(request as z.infer<typeof AdmissionRequestSchema>);
 }
 
 /** `field.path: message` for the first few problems, which is what a person debugging a webhook needs. */

@@ -110,6 +110,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     https: { cert: tls.cert, key: tls.key },
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (admission logs carry the review's uid instead of a request id).
+    childLoggerFactory: (parent) => parent,
     bodyLimit,
     return503OnClosing: true,
   });
@@ -273,6 +275,8 @@ function logAdmission(
   verdict: AdmissionVerdictLabel,
   durationMs: number,
 ): void {
+  // Allowed admissions are the common case and are logged only at debug level.
+  if (verdict === 'allowed' && !log.isLevelEnabled('debug')) return;
   const base = {
     event: 'admission',
     endpoint,
@@ -291,7 +295,6 @@ function logAdmission(
     log[unusual ? 'info' : 'debug']({ ...base, skipped: outcome.skipped }, 'admitted without checks');
     return;
   }
-  if (verdict === 'allowed' && !log.isLevelEnabled('debug')) return;
   const detail = {
     ...base,
     mode: outcome.mode,

@@ -34,11 +34,22 @@ export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
   },
 ];
 
-const BY_GROUP_KIND = new Map(WORKLOAD_KINDS.map((kind) => [`${kind.group}/${kind.kind}`, kind]));
+/** group → kind → WorkloadKind (two lookups instead of building a key for every admission). */
+const BY_GROUP_KIND = new Map<string, Map<string, WorkloadKind>>();
+for (const kind of WORKLOAD_KINDS) {
+  const kinds = BY_GROUP_KIND.get(kind.group) ?? new Map<string, WorkloadKind>();
+  kinds.set(kind.kind, kind);
+  BY_GROUP_KIND.set(kind.group, kinds);
+}
+
+/** `/spec/template/spec` and the like, per kind. */
+const BASE_POINTERS = new Map(
+  WORKLOAD_KINDS.map((kind) => [kind, `/${kind.podSpecPath.map(escapePointerToken).join('/')}`]),
+);
 
 /** The workload kind for an API group and kind, or undefined when it carries no pod template we know. */
 export function workloadKind(group: string, kind: string): WorkloadKind | undefined {
-  return BY_GROUP_KIND.get(`${group}/${kind}`);
+  return BY_GROUP_KIND.get(group)?.get(kind);
 }
 
 /** `apps/v1` → `apps`, `v1` → `''` (the core group). */
@@ -66,14 +77,56 @@ const Volume = z.looseObject({
   name: z.string().optional(),
   image: z.looseObject({ reference: z.string().optional() }).nullable().optional(),
 });
-const PodSpec = z.looseObject({
+/** The pod spec as the gate reads it (exported for tests comparing it with `isPodSpec`). */
+export const PodSpec = z.looseObject({
   containers: Containers,
   initContainers: Containers,
   ephemeralContainers: Containers,
   volumes: z.array(Volume).nullable().optional(),
 });
 
+type PodSpec = z.infer<typeof PodSpec>;
+
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/** Absent, null, or a list of objects each passing `item`. */
+function isOptionalList(value: unknown, item: (entry: Record<string, unknown>) => boolean): boolean {
+  if (value === undefined || value === null) return true;
+  if (!Array.isArray(value)) return false;
+  for (const entry of value) if (!isRecord(entry) || !item(entry)) return false;
+  return true;
+}
+
+const isContainer = (entry: Record<string, unknown>) =>
+  optionalString(entry.name) && optionalString(entry.image);
+
+function isVolume(entry: Record<string, unknown>): boolean {
+  const image = entry.image;
+  return (
+    optionalString(entry.name) &&
+    (image === undefined || image === null || (isRecord(image) && optionalString(image.reference)))
+  );
+}
+
+/**
+ * The rules of `PodSpec` checked in place, without the copy a schema parse makes (this runs on every
+ * admission); whatever it refuses is parsed by the schema, which names the problem.
+ */
+export function isPodSpec(spec: unknown): spec is PodSpec {
+  return (
+    isRecord(spec) &&
+    isOptionalList(spec.containers, isContainer) &&
+    isOptionalList(spec.initContainers, isContainer) &&
+    isOptionalList(spec.ephemeralContainers, isContainer) &&
+    isOptionalList(spec.volumes, isVolume)
+  );
+}
 
 /**
  * Every image of the object's pod spec, in a stable order (init containers, containers, ephemeral
@@ -83,37 +136,44 @@ const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers']
 export function extractImages(kind: WorkloadKind, object: unknown): ImageLocation[] {
   const spec = valueAtPath(object, kind.podSpecPath);
   if (spec === undefined || spec === null) return [];
-  const parsed = PodSpec.safeParse(spec);
-  if (!parsed.success) {
-    throw new AdmissionError(
-      'MALFORMED_REVIEW',
-      `${kind.kind} ${kind.podSpecPath.join('.')} is malformed: ${describeIssues(parsed.error)}`,
-    );
+  let podSpec: PodSpec;
+  if (isPodSpec(spec)) podSpec = spec;
+  else {
+    const parsed = PodSpec.safeParse(spec);
+    if (!parsed.success) {
+      throw new AdmissionError(
+        'MALFORMED_REVIEW',
+        `${kind.kind} ${kind.podSpecPath.join('.')} is malformed: ${describeIssues(parsed.error)}`,
+      );
+    }
+    podSpec = parsed.data;
   }
-  const base = `/${kind.podSpecPath.map(escapePointerToken).join('/')}`;
+  const base = BASE_POINTERS.get(kind) ?? `/${kind.podSpecPath.map(escapePointerToken).join('/')}`;
   const locations: ImageLocation[] = [];
   for (const field of CONTAINER_FIELDS) {
-    parsed.data[field]?.forEach((container, index) => {
+    podSpec[field]?.forEach((container, index) => {
       if (!container.image) return;
-      locations.push({
+      const location: ImageLocation = {
         image: container.image,
         pointer: `${base}/${field}/${index}/image`,
         field,
         index,
-        ...(container.name !== undefined && { name: container.name }),
-      });
+      };
+      if (container.name !== undefined) location.name = container.name;
+      locations.push(location);
     });
   }
-  parsed.data.volumes?.forEach((volume, index) => {
+  podSpec.volumes?.forEach((volume, index) => {
     const reference = volume.image?.reference;
     if (!reference) return;
-    locations.push({
+    const location: ImageLocation = {
       image: reference,
       pointer: `${base}/volumes/${index}/image/reference`,
       field: 'volumes',
       index,
-      ...(volume.name !== undefined && { name: volume.name }),
-    });
+    };
+    if (volume.name !== undefined) location.name = volume.name;
+    locations.push(location);
   });
   return locations;
 }

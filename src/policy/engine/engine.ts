@@ -12,6 +12,7 @@
  *    (fingerprint, digest) — and stored under the cache's rules (registry and timeout failures never).
  */
 
+import { LRUCache } from 'lru-cache';
 import {
   type CacheBackend,
   type CacheStats,
@@ -59,6 +60,23 @@ export interface PolicyEngineOptions {
 /** Bumped when the engine's evaluation changes meaning, so that verdicts cached by an older vouch stop matching. */
 const ENGINE_VERSION = 'vouch-engine/1';
 
+/** Image strings whose parsing and policy matching are remembered per engine. */
+const REMEMBERED_IMAGES = 4096;
+
+/** An image as written (or with its resolved digest), parsed and matched against the policy set. */
+interface MatchedImage {
+  reference: ImageReference;
+  policies: CompiledPolicy[];
+  /** Cache identity of `policies`. */
+  fingerprint: string;
+  /** Tag only, and only `static` policies can ever apply (not even once the digest is known). */
+  decidedByTag: boolean;
+  /** `registry/repository:tag`, the TagCache key (tag-only images). */
+  tagKey?: string;
+  /** Tag-only images: the digest form last matched (a tag points at one digest for a while). */
+  lastDigest?: MatchedImage;
+}
+
 export class PolicyEngine implements ImageChecker {
   /** The policy set in force, with the no-match default applied. */
   readonly policySet: PolicySet;
@@ -74,6 +92,13 @@ export class PolicyEngine implements ImageChecker {
   private readonly timeoutMs: number;
   private readonly flights = new Map<string, Promise<Verdict>>();
   private readonly fingerprints = new Map<string, string>();
+  /**
+   * Matching depends only on the image string unless some policy has `match` rules; then nothing is
+   * remembered. Otherwise a warm check would spend most of its time parsing and formatting names.
+   */
+  private readonly matched: LRUCache<string, MatchedImage> | undefined;
+  /** What `peek` found per image string, and until when (only when no verdict depends on the resource). */
+  private readonly held: Map<string, { verdict: Verdict; until: number }> | undefined;
 
   constructor(options: PolicyEngineOptions) {
     const set = options.policySet;
@@ -90,6 +115,10 @@ export class PolicyEngine implements ImageChecker {
     this.resourceSensitive = this.policySet.policies.some(
       (policy) => policy.dependsOnResource || policy.match.length > 0,
     );
+    this.matched = this.policySet.policies.some((policy) => policy.match.length > 0)
+      ? undefined
+      : new LRUCache<string, MatchedImage>({ max: REMEMBERED_IMAGES });
+    this.held = this.resourceSensitive ? undefined : new Map();
   }
 
   /** Give this every registry request event: timeouts then say what the registry last did wrong. */
@@ -104,27 +133,21 @@ export class PolicyEngine implements ImageChecker {
   async check(request: ImageCheckRequest, options: { deadline?: Deadline } = {}): Promise<Verdict> {
     const deadline = options.deadline ?? Deadline.after(this.timeoutMs);
     const started = Date.now();
-    const parsed = this.parse(request.image);
-    if (!parsed.ok) return parsed.verdict;
-    let reference = parsed.reference;
     const { resource } = request;
-    const set = this.policySet;
-    const input = (image: ImageReference) => ({ image, ...(resource !== undefined && { resource }) });
-    let policies = matchPolicies(set, input(reference));
+    const written = this.match(request.image, resource);
+    if (!written.ok) return written.verdict;
+    let { reference, policies, fingerprint } = written.image;
 
     if (reference.digest === undefined) {
-      if (this.staticOnly(policies) && !digestMayAddPolicies(set, input(reference)))
-        return this.evaluate(request, reference, policies, deadline);
-      const resolved = await this.resolve(request.image, reference, deadline, started);
+      if (written.image.decidedByTag) return this.evaluate(request, reference, policies, deadline);
+      const resolved = await this.resolve(request.image, written.image, deadline, started);
       if (!resolved.ok) return resolved.verdict;
-      reference = withDigest(reference, resolved.digest);
-      policies = matchPolicies(set, input(reference));
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, resolved.digest, resource));
     }
     if (policies.length === 0 || this.staticOnly(policies))
       return this.evaluate(request, reference, policies, deadline);
 
     const digest = reference.digest as string;
-    const fingerprint = this.fingerprintOf(policies);
     const variant = this.variantOf(policies, resource);
     if (variant === null) return this.evaluate(request, reference, policies, deadline);
     const cacheOptions = { deadline, ...(variant !== undefined && { variant }) };
@@ -155,28 +178,106 @@ export class PolicyEngine implements ImageChecker {
 
   /** The cached verdict for this image, without any registry request (a tag is mapped only through the TagCache). */
   async cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
-    const parsed = this.parse(request.image);
-    if (!parsed.ok) return undefined;
-    let reference = parsed.reference;
     const { resource } = request;
+    const written = this.match(request.image, resource);
+    if (!written.ok) return undefined;
+    let { reference, policies, fingerprint } = written.image;
     if (reference.digest === undefined) {
-      const known = await this.tags.get(formatReference(reference));
+      const known = await this.tags.get(written.image.tagKey as string);
       if (known === undefined) return undefined;
-      reference = withDigest(reference, known.digest);
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.digest, resource));
     }
-    const policies = matchPolicies(this.policySet, {
-      image: reference,
-      ...(resource !== undefined && { resource }),
-    });
     if (policies.length === 0 || this.staticOnly(policies)) return undefined;
     const variant = this.variantOf(policies, resource);
     if (variant === null) return undefined;
     const hit = await this.verdicts.get(
-      this.fingerprintOf(policies),
+      fingerprint,
       reference.digest as string,
       variant !== undefined ? { variant } : {},
     );
     return hit ? present(hit, request.image, reference) : undefined;
+  }
+
+  /**
+   * The verdict `check` would give from the cache, found without waiting (a memory cache); undefined
+   * when it is not there, cannot be looked up at once, or needs no cache (static policies, no match,
+   * invalid references: `check` answers those). When verdicts do not depend on the resource, the
+   * answer is remembered per image string until the first of the cache entries it came from expires,
+   * so that a warm admission costs one lookup per image.
+   */
+  peek(request: ImageCheckRequest): Verdict | undefined {
+    const held = this.held?.get(request.image);
+    if (held !== undefined) {
+      if (held.until > Date.now()) {
+        this.backend.metrics.add('verdict', 'hits');
+        return held.verdict;
+      }
+      this.held?.delete(request.image);
+    }
+    const { resource } = request;
+    const written = this.match(request.image, resource);
+    if (!written.ok) return undefined;
+    let { reference, policies, fingerprint } = written.image;
+    let until = Number.POSITIVE_INFINITY;
+    if (reference.digest === undefined) {
+      if (written.image.decidedByTag) return undefined;
+      const known = this.tags.peek(written.image.tagKey as string);
+      if (known === undefined) return undefined;
+      until = known.expiresAt;
+      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.value.digest, resource));
+    }
+    if (policies.length === 0 || this.staticOnly(policies)) return undefined;
+    const variant = this.variantOf(policies, resource);
+    if (variant === null) return undefined;
+    const hit = this.verdicts.peek(fingerprint, reference.digest as string, variant);
+    if (hit === undefined) return undefined;
+    const verdict = present(hit.value, request.image, reference);
+    if (this.held !== undefined) {
+      if (this.held.size >= REMEMBERED_IMAGES) this.held.delete(this.held.keys().next().value as string);
+      this.held.set(request.image, { verdict, until: Math.min(until, hit.expiresAt) });
+    }
+    return verdict;
+  }
+
+  /** The image as written, parsed and matched (remembered when matching ignores the resource). */
+  private match(
+    image: string,
+    resource: ResourceContext | undefined,
+  ): { ok: true; image: MatchedImage } | { ok: false; verdict: Verdict } {
+    const known = this.matched?.get(image);
+    if (known !== undefined) return { ok: true, image: known };
+    const parsed = this.parse(image);
+    if (!parsed.ok) return parsed;
+    const matched = this.matchReference(parsed.reference, resource);
+    this.matched?.set(image, matched);
+    return { ok: true, image: matched };
+  }
+
+  /** The image with the digest its tag resolved to, matched again (globs may name the digest form). */
+  private matchDigest(
+    written: MatchedImage,
+    digest: string,
+    resource: ResourceContext | undefined,
+  ): MatchedImage {
+    const last = written.lastDigest;
+    if (last !== undefined && last.reference.digest === digest) return last;
+    const matched = this.matchReference(withDigest(written.reference, digest), resource);
+    // Only a remembered (resource-independent) match may remember its digest form.
+    if (this.matched !== undefined) written.lastDigest = matched;
+    return matched;
+  }
+
+  private matchReference(reference: ImageReference, resource: ResourceContext | undefined): MatchedImage {
+    const input = { image: reference, ...(resource !== undefined && { resource }) };
+    const policies = matchPolicies(this.policySet, input);
+    const tagOnly = reference.digest === undefined;
+    return {
+      reference,
+      policies,
+      fingerprint: this.fingerprintOf(policies),
+      decidedByTag: tagOnly && this.staticOnly(policies) && !digestMayAddPolicies(this.policySet, input),
+      ...(tagOnly && { tagKey: formatReference(reference) }),
+    };
   }
 
   private parse(image: string): { ok: true; reference: ImageReference } | { ok: false; verdict: Verdict } {
@@ -225,11 +326,12 @@ export class PolicyEngine implements ImageChecker {
   /** A tag's digest: from the TagCache, else one request to the registry (then remembered briefly). */
   private async resolve(
     image: string,
-    reference: ImageReference,
+    written: MatchedImage,
     deadline: Deadline,
     started: number,
   ): Promise<{ ok: true; digest: string } | { ok: false; verdict: Verdict }> {
-    const key = formatReference(reference);
+    const { reference } = written;
+    const key = written.tagKey ?? formatReference(reference);
     const known = await this.tags.get(key, { deadline });
     if (known !== undefined) return { ok: true, digest: known.digest };
     try {

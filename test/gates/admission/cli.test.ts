@@ -1,13 +1,14 @@
 /**
  * `vouch webhook`, `vouch webhook certs` and `vouch audit` as a user runs them (bin/vouch over the
- * build in dist/: run `npm run build` first; `npm test` does). Only what happens before the policy
- * engine is needed is exercised here: usage errors, input errors, certificates.
+ * build in dist/: run `npm run build` first; `npm test` does): usage, input and configuration errors,
+ * and certificates. Verdicts from the policy engine: webhook-e2e, webhook-shared and audit-e2e.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { generateWebhookCertificates } from '../../../src/gates/admission/certs.js';
 import { type CliResult, runVouch, tempDir } from '../../harness/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -106,6 +107,7 @@ describe('vouch webhook flags', () => {
       '--enforce-namespaces',
       '--warn-namespaces',
       '--exclude-namespaces',
+      '--cache-hmac-key-file',
     ]) {
       expect(webhookHelp.stdout).toContain(flag);
     }
@@ -123,10 +125,47 @@ describe('vouch webhook flags', () => {
       /--enforce-namespaces: "Team_A" is not a namespace name or glob/,
     ],
     [[...base, '--digest-mutation', 'sometimes'], /argument 'sometimes' is invalid/],
+    [[...base, '--cache', 'redis://127.0.0.1:1'], /VOUCH_CACHE_HMAC_KEY/],
   ])('exits 2 on %j', async (args, reason) => {
     const result = await vouch(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(reason);
+  });
+});
+
+describe('vouch webhook start-up', () => {
+  it('exits 2 with every located problem when the policies are invalid', async () => {
+    const dir = await tempDir('webhook-cli');
+    const certificates = await generateWebhookCertificates({
+      service: 'vouch-webhook',
+      namespace: 'vouch-system',
+    });
+    await writeFile(join(dir, 'tls.crt'), certificates.tlsCert);
+    await writeFile(join(dir, 'tls.key'), certificates.tlsKey);
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(
+      policy,
+      'apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata: {name: x}\nspec:\n  images: [{glob: "**"}]\n  authorities: [{key: {data: "not a key"}}]\n',
+    );
+    const result = await vouch([
+      'webhook',
+      '--policy',
+      policy,
+      '--tls-cert',
+      join(dir, 'tls.crt'),
+      '--tls-key',
+      join(dir, 'tls.key'),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^vouch: cannot load policies:\\n  ${policy.replaceAll('/', '\\/')}: document 1 \\(ClusterImagePolicy "x"\\): spec\\.authorities\\[0\\]\\.key`,
+      ),
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Stand-ins for the policy engine in phase-1 tests. None of them ever verifies anything: `check`
- * rejects (engine unavailable) or never answers. `load` does what the gate relies on — it fails on
+ * Stand-ins for a policy engine that is broken: `check` rejects (the engine failed) or never answers,
+ * so the server's fail-closed paths can be tested without arranging a real failure. `load` does what the gate relies on — it fails on
  * files that are not ClusterImagePolicy YAML and fingerprints the contents — so reloads can be tested.
  */
 import { createHash } from 'node:crypto';
@@ -41,7 +41,7 @@ export class StandInEngine implements CheckerFactory {
       check: () => {
         this.checks++;
         if (this.behaviour === 'hang') return new Promise<Verdict>(() => undefined);
-        return Promise.reject(new Error('policy engine not available in phase-1 tests'));
+        return Promise.reject(new Error('policy engine failed (stand-in engine)'));
       },
       cached: async () => undefined,
     };

@@ -17,7 +17,7 @@ import { SingleFlight } from '../../../src/gates/admission/single-flight.js';
 import type { ImageChecker, ImageCheckRequest, Verdict } from '../../../src/policy/verdict.js';
 import type { Deadline } from '../../../src/util/deadline.js';
 import { DIGEST_A, DIGEST_B, podSpec, review, workload } from './reviews.js';
-import { denied } from './verdicts.js';
+import { denied, verified } from './verdicts.js';
 
 /** An engine that records its calls and answers as told: reject, hang, or return a given verdict. */
 class RecordingChecker implements ImageChecker {
@@ -29,7 +29,7 @@ class RecordingChecker implements ImageChecker {
   check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict> {
     this.checks.push(request);
     this.deadlines.push(options?.deadline);
-    if (this.answer === 'reject') return Promise.reject(new Error('policy engine not available'));
+    if (this.answer === 'reject') return Promise.reject(new Error('policy engine failed'));
     if (this.answer === 'hang') return new Promise(() => undefined);
     return Promise.resolve(this.answer(request.image));
   }
@@ -152,7 +152,7 @@ describe('fail closed', () => {
           code: 403,
           reason: 'Forbidden',
           message:
-            'image "ghcr.io/acme/web:1.0" in container "app-0": verification of ghcr.io/acme/web:1.0 failed: policy engine not available',
+            'image "ghcr.io/acme/web:1.0" in container "app-0": verification of ghcr.io/acme/web:1.0 failed: policy engine failed',
         },
       });
       expect(outcome.denialReasons).toEqual(['engine-error']);
@@ -318,5 +318,93 @@ describe('sharing and the UPDATE shortcut', () => {
     const checker = new RecordingChecker('reject');
     await gateWith(checker).admit(podReview(['ghcr.io/acme/web:1.0']), 'mutate');
     expect(checker.cacheLookups).toEqual([]);
+  });
+});
+
+/** An engine whose in-process cache holds some verdicts (`peek`); everything else goes to `check`. */
+class PeekingChecker extends RecordingChecker {
+  readonly peeks: string[] = [];
+  constructor(private readonly held: Map<string, Verdict>) {
+    super((image) => denied(image));
+  }
+
+  peek(request: ImageCheckRequest): Verdict | undefined {
+    this.peeks.push(request.image);
+    return this.held.get(request.image);
+  }
+}
+
+describe('verdicts held in memory (ImageChecker.peek)', () => {
+  const web = 'ghcr.io/acme/web:1.0';
+  const side = 'ghcr.io/acme/side:1';
+
+  function recordingGate(checker: ImageChecker) {
+    const events: Array<{ image: string; origin: string; immediate: boolean }> = [];
+    const lookups: string[] = [];
+    const gate = new AdmissionGate(
+      OPTIONS,
+      () => ({ checker, fingerprint: 'sha256:policies' }),
+      new RegistryProblems(),
+      {
+        onVerification: ({ image, origin, immediate }) => events.push({ image, origin, immediate }),
+        onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`),
+      },
+    );
+    return { gate, events, lookups };
+  }
+
+  it('answers from memory without calling check, and pins the digest it names', async () => {
+    const checker = new PeekingChecker(new Map([[web, verified(web, DIGEST_A)]]));
+    const { gate, events, lookups } = recordingGate(checker);
+    const outcome = await gate.admit(podReview([web]), 'mutate');
+    expect(outcome.allowed).toBe(true);
+    expect(checker.checks).toEqual([]);
+    expect(outcome.patch).toEqual([
+      { op: 'replace', path: '/spec/containers/0/image', value: `${web}@${DIGEST_A}` },
+    ]);
+    expect(events).toEqual([{ image: web, origin: 'check', immediate: true }]);
+    expect(lookups).toEqual(['check:true']);
+  });
+
+  it('checks only what memory does not hold, keeping the images in order', async () => {
+    const checker = new PeekingChecker(new Map([[side, verified(side, DIGEST_B)]]));
+    const outcome = await recordingGate(checker).gate.admit(podReview([web, side]), 'validate');
+    expect(checker.checks.map((request) => request.image)).toEqual([web]);
+    expect(outcome.images.map((image) => [image.image, image.decision.allowed])).toEqual([
+      [web, false],
+      [side, true],
+    ]);
+    expect(outcome.allowed).toBe(false);
+  });
+
+  it('refuses a remembered verdict about another digest than the one written', async () => {
+    const pinned = `${web}@${DIGEST_A}`;
+    const checker = new PeekingChecker(new Map([[pinned, verified(pinned, DIGEST_B)]]));
+    const outcome = await recordingGate(checker).gate.admit(podReview([pinned]), 'validate');
+    expect(outcome.allowed).toBe(false);
+    expect(outcome.images[0]?.origin).toBe('engine-error');
+    expect(outcome.message).toContain(`answered for ${DIGEST_B}, but the image names ${DIGEST_A}`);
+  });
+
+  it('serves an UPDATE that kept its image from memory, as the UPDATE shortcut', async () => {
+    const checker = new PeekingChecker(new Map([[web, verified(web, DIGEST_A)]]));
+    const object = workload('Deployment', podSpec({ containers: [web] }));
+    const request = parseAdmissionReview(
+      review({ kind: 'Deployment', operation: 'UPDATE', object, oldObject: object, dryRun: true }),
+    );
+    const { gate, lookups } = recordingGate(checker);
+    const outcome = await gate.admit(request, 'mutate');
+    expect(outcome.allowed).toBe(true);
+    expect(outcome.images[0]?.origin).toBe('unchanged-cache');
+    expect(checker.cacheLookups).toEqual([]);
+    expect(checker.checks).toEqual([]);
+    expect(lookups).toEqual(['unchanged-update:true']);
+  });
+
+  it('never peeks at an invalid reference (it is denied as invalid)', async () => {
+    const checker = new PeekingChecker(new Map());
+    const outcome = await recordingGate(checker).gate.admit(podReview(['Ghcr.io/UPPER/case:1']), 'validate');
+    expect(checker.peeks).toEqual([]);
+    expect(outcome.images[0]?.origin).toBe('invalid-reference');
   });
 });

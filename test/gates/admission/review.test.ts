@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { AdmissionError } from '../../../src/gates/admission/errors.js';
 import {
+  admissionRequestOf,
   buildAdmissionReview,
   MAX_WARNING_LENGTH,
   parseAdmissionReview,
+  parseStrictly,
 } from '../../../src/gates/admission/review.js';
 import {
   describeLocation,
   extractImages,
+  isPodSpec,
+  PodSpec,
   valueAtPointer,
   WORKLOAD_KINDS,
   workloadKind,
@@ -121,6 +125,89 @@ describe('AdmissionReview parsing', () => {
       mutate(body.request as Record<string, unknown>);
       expect(malformed(body)).toMatch(reason);
     }
+  });
+});
+
+/** Every field of `root` (objects and arrays, recursively) replaced in turn by each odd value. */
+function* mutations(root: unknown): Generator<unknown> {
+  const odd: unknown[] = [null, undefined, 0, true, '', 'x', [], {}, [1], 'x'.repeat(257)];
+  function* walk(path: (string | number)[], value: unknown): Generator<(string | number)[]> {
+    yield path;
+    if (typeof value === 'object' && value !== null)
+      for (const [key, child] of Object.entries(value))
+        yield* walk([...path, Array.isArray(value) ? Number(key) : key], child);
+  }
+  for (const path of walk([], root)) {
+    for (const replacement of odd) {
+      const copy = structuredClone(root) as Record<string | number, unknown>;
+      if (path.length === 0) {
+        yield replacement;
+        continue;
+      }
+      let parent: Record<string | number, unknown> = copy;
+      for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+      const last = path[path.length - 1] as string | number;
+      if (replacement === undefined) delete parent[last];
+      else parent[last] = replacement;
+      yield copy;
+    }
+  }
+}
+
+describe('the in-place checks on the hot path', () => {
+  const pod = review({
+    kind: 'Pod',
+    operation: 'UPDATE',
+    subResource: 'ephemeralcontainers',
+    object: workload(
+      'Pod',
+      podSpec({ containers: ['a:1'], init: ['b:1'], ephemeral: ['c:1'], volumes: ['d:1'] }),
+      { deleting: true },
+    ),
+    oldObject: workload('Pod', podSpec({ containers: ['a:1'] })),
+    dryRun: true,
+  });
+
+  it('accept exactly the reviews the schema accepts, and read them the same way', () => {
+    let accepted = 0;
+    let refused = 0;
+    for (const body of mutations(pod)) {
+      let strict: ReturnType<typeof parseStrictly> | Error;
+      try {
+        strict = parseStrictly(body);
+      } catch (error) {
+        strict = error as Error;
+      }
+      const fast = (() => {
+        try {
+          return admissionRequestOf(body);
+        } catch (error) {
+          return error as Error;
+        }
+      })();
+      if (strict instanceof Error) {
+        // The fast check refuses it (the schema then says why), or refuses it the same way.
+        if (fast !== undefined) expect(fast).toEqual(strict);
+        refused++;
+      } else {
+        expect(fast).toEqual(strict);
+        accepted++;
+      }
+    }
+    expect(accepted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it('isPodSpec agrees with the pod spec schema', () => {
+    const spec = (pod.request as { object: { spec: unknown } }).object.spec;
+    let agreed = 0;
+    for (const candidate of mutations(spec)) {
+      expect(isPodSpec(candidate), JSON.stringify(candidate)?.slice(0, 200)).toBe(
+        PodSpec.safeParse(candidate).success,
+      );
+      agreed++;
+    }
+    expect(agreed).toBeGreaterThan(100);
   });
 });
 
