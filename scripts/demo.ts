@@ -12,6 +12,7 @@ import { runVouch } from '../test/harness/cli.js';
 import { buildImage, buildIndex, pushArtifact } from '../test/harness/images.js';
 import { tempDir } from '../test/harness/processes.js';
 import { startRegistry, type TestRegistry } from '../test/harness/registry.js';
+import { admissionDemo } from './demo-admission.js';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text);
@@ -241,6 +242,9 @@ async function main(): Promise<void> {
       cwd: gitops,
       expectCode: 0,
     });
+
+    section('Admission gate: vouch webhook answers the API server');
+    await admissionDemo(context, policyFile);
 
     console.log(`\n${bold(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
   } finally {
