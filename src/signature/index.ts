@@ -35,6 +35,7 @@ export { SignatureError, type SignatureErrorCode } from './errors.js';
 export {
   buildStatement,
   digestSet,
+  envelopeStatement,
   IN_TOTO_STATEMENT_V1,
   IN_TOTO_STATEMENT_V01,
   type InTotoStatement,

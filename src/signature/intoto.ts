@@ -1,6 +1,7 @@
 import { checkDigest } from '../reference/index.js';
 import { goJson, isRecord, parseJson } from './encoding.js';
 import { SignatureError } from './errors.js';
+import { CosignMediaType } from './media-types.js';
 
 export const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -43,6 +44,19 @@ export function parseStatement(bytes: Uint8Array): InTotoStatement {
     };
   });
   return { type, subject, predicateType: json.predicateType, predicate: json.predicate, json };
+}
+
+/**
+ * The statement a DSSE envelope carries, whether it came in a legacy `.att` layer or a bundle: the
+ * envelope must say it holds in-toto, and the payload must be a statement.
+ */
+export function envelopeStatement(envelope: { payloadType: string; payload: Uint8Array }): InTotoStatement {
+  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
+    throw new SignatureError(
+      'INVALID_PAYLOAD',
+      `the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`,
+    );
+  return parseStatement(envelope.payload);
 }
 
 /** The subjects that name `digest` (`sha256:<hex>` → `{"sha256": "<hex>"}`). */

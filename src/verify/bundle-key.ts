@@ -1,11 +1,10 @@
 import type { TrustMaterial } from '@sigstore/verify';
 import {
   type Bundle,
-  CosignMediaType,
+  envelopeStatement,
   type InTotoStatement,
   type PublicKey,
   parseSigstoreBundle,
-  parseStatement,
   type ReferrerArtefact,
   SignatureError,
 } from '../signature/index.js';
@@ -107,11 +106,9 @@ export async function checkBundleWithKey(
   }
 
   const envelope = bundle.content.dsseEnvelope;
-  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
-    return reject(`the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`);
   let statement: InTotoStatement;
   try {
-    statement = parseStatement(envelope.payload);
+    statement = envelopeStatement(envelope);
   } catch (error) {
     if (error instanceof SignatureError) return reject(error.message);
     throw error;

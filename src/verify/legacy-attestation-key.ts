@@ -1,11 +1,11 @@
 import {
   CosignMediaType,
   type DsseEnvelope,
+  envelopeStatement,
   type InTotoStatement,
   type LegacyLayerArtefact,
   type PublicKey,
   parseDsseEnvelope,
-  parseStatement,
   preAuthEncoding,
   SignatureError,
   subjectsNaming,
@@ -53,11 +53,9 @@ export function checkLegacyAttestationWithKey(
     return reject(
       `no signature of the envelope verifies with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`,
     );
-  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
-    return reject(`the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`);
   let statement: InTotoStatement;
   try {
-    statement = parseStatement(envelope.payload);
+    statement = envelopeStatement(envelope);
   } catch (error) {
     if (error instanceof SignatureError) return reject(error.message);
     throw error;

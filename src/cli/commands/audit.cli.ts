@@ -1,13 +1,14 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { addCacheOptions } from '../cache-options.js';
+import { addEnforcementOptions } from '../enforcement-options.js';
 import type { AuditOptions } from './audit.js';
-import { collectList } from './webhook.cli.js';
 
 export const auditCommand: CommandModule = {
   example:
     'kubectl get deploy,sts,ds,cronjob,pod -A -o yaml | vouch audit - --policy policies/ --report | kubectl apply -f -',
   register(program: Command) {
-    program
+    const audit = program
       .command('audit')
       .summary('check every image of the workloads in Kubernetes manifests, as the webhook would')
       .description(
@@ -27,29 +28,12 @@ export const auditCommand: CommandModule = {
       .addOption(
         new Option('-o, --output <format>', 'table format').choices(['text', 'json']).default('text'),
       )
-      .option('-n, --namespace <ns>', 'namespace of objects that do not name one', 'default')
-      .option('--cache <memory|redis://…>', 'verdict cache: in-process, or Redis', 'memory')
-      .option(
-        '--cache-hmac-key-file <file>',
-        'key sealing Redis cache entries (default: $VOUCH_CACHE_HMAC_KEY); at least 32 bytes',
-      )
-      .option('--audit', 'every policy only warns (except in --enforce-namespaces)', false)
-      .option(
-        '--enforce-namespaces <list>',
-        'namespaces (names, globs) where every failure denies',
-        collectList,
-      )
-      .option(
-        '--warn-namespaces <list>',
-        'namespaces (names, globs) where policy failures only warn',
-        collectList,
-      )
-      .option('--exclude-namespaces <list>', 'namespaces whose workloads are not checked', collectList)
-      .action(
-        action(async (paths: string[], _options: unknown, command: Command) => {
-          const { runAudit } = await import('./audit.js');
-          return runAudit(paths, optionsOf<AuditOptions>(command));
-        }),
-      );
+      .option('-n, --namespace <ns>', 'namespace of objects that do not name one', 'default');
+    addEnforcementOptions(addCacheOptions(audit), 'namespaces whose workloads are not checked').action(
+      action(async (paths: string[], _options: unknown, command: Command) => {
+        const { runAudit } = await import('./audit.js');
+        return runAudit(paths, optionsOf<AuditOptions>(command));
+      }),
+    );
   },
 };

@@ -1,17 +1,14 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { addCacheOptions } from '../cache-options.js';
+import { addEnforcementOptions } from '../enforcement-options.js';
 import type { CertsOptions, WebhookOptions } from './webhook.js';
-
-/** Comma-separated and repeatable: `--warn-namespaces dev,team-* --warn-namespaces staging`. */
-export function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((entry) => entry.trim())];
-}
 
 export const webhookCommand: CommandModule = {
   example:
     'vouch webhook --policy /etc/vouch/policies --tls-cert tls.crt --tls-key tls.key --enforce-namespaces prod',
   register(program: Command) {
-    const webhook = program
+    const server = program
       .command('webhook')
       .summary('run the Kubernetes admission webhook (HTTPS, AdmissionReview v1)')
       .description(
@@ -27,38 +24,18 @@ export const webhookCommand: CommandModule = {
       .option('--tls-cert <file>', 'PEM serving certificate (re-read when it changes)')
       .option('--tls-key <file>', 'PEM serving key')
       .option('--port <port>', 'HTTPS port', '8443')
-      .option('--host <address>', 'address to listen on', '0.0.0.0')
-      .option(
-        '--cache <memory|redis://…>',
-        'verdict cache: in-process, or Redis shared by replicas',
-        'memory',
-      )
-      .option(
-        '--cache-hmac-key-file <file>',
-        'key sealing Redis cache entries (default: $VOUCH_CACHE_HMAC_KEY); at least 32 bytes',
-      )
+      .option('--host <address>', 'address to listen on', '0.0.0.0');
+    addCacheOptions(server)
       .option('--timeout-budget <duration>', 'answer every request within this time (e.g. 9s, 2500ms)', '9s')
       .addOption(
         new Option('--digest-mutation <mode>', 'pin verified digests into Pods only, all workloads, or none')
           .choices(['pods', 'all', 'none'])
           .default('pods'),
-      )
-      .option('--audit', 'every policy only warns (except in --enforce-namespaces)', false)
-      .option(
-        '--enforce-namespaces <list>',
-        'namespaces (names, globs) where every failure denies',
-        collectList,
-      )
-      .option(
-        '--warn-namespaces <list>',
-        'namespaces (names, globs) where policy failures only warn',
-        collectList,
-      )
-      .option(
-        '--exclude-namespaces <list>',
-        "namespaces not checked at all (default: kube-system and vouch's own, from POD_NAMESPACE)",
-        collectList,
-      )
+      );
+    const webhook = addEnforcementOptions(
+      server,
+      "namespaces not checked at all (default: kube-system and vouch's own, from POD_NAMESPACE)",
+    )
       .addOption(
         new Option('--log-level <level>', 'log level')
           .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])

@@ -2,9 +2,9 @@
  * Answering on time: every admission has one budget; verification that cannot finish in it ends in a
  * denial naming the image and the last thing that went wrong with its registry.
  */
+import { timeoutMessage } from '../../policy/engine/messages.js';
 import type { Verdict } from '../../policy/verdict.js';
 import type { RequestEvent } from '../../registry/index.js';
-import { formatDuration } from '../../util/deadline.js';
 
 export type BudgetResult<T> = { done: true; value: T } | { done: false };
 
@@ -94,8 +94,4 @@ export function timeoutVerdict(image: string, budgetMs: number, reason: string):
     policies: [],
     failure: 'timeout',
   };
-}
-
-export function timeoutMessage(image: string, budgetMs: number, reason: string): string {
-  return `verification of ${image} did not finish in ${formatDuration(budgetMs)}: ${reason}`;
 }

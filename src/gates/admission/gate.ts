@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../../errors.js';
+import { timeoutMessage } from '../../policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
 import { type ImageReference, parseReference } from '../../reference/index.js';
 import { Deadline } from '../../util/deadline.js';
@@ -15,7 +16,6 @@ import {
   BudgetTimer,
   engineReserveMs,
   type RegistryProblems,
-  timeoutMessage,
   timeoutVerdict,
 } from './budget.js';
 import {

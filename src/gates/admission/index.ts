@@ -24,7 +24,6 @@ export {
   BudgetTimer,
   engineReserveMs,
   RegistryProblems,
-  timeoutMessage,
   timeoutVerdict,
   withinBudget,
 } from './budget.js';

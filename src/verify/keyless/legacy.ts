@@ -4,15 +4,14 @@ import type { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { SignedEntity } from '@sigstore/verify';
 import {
   CosignAnnotation,
-  CosignMediaType,
   type DsseEnvelope,
   decodeBase64,
+  envelopeStatement,
   type InTotoStatement,
   missingAnnotations,
   parseDsseEnvelope,
   parseRekorBundle,
   parseSimpleSigningPayload,
-  parseStatement,
   preAuthEncoding,
   type RekorBundle,
   SignatureError,
@@ -390,14 +389,9 @@ function statementClaims(
   envelope: DsseEnvelope,
   options: LegacyAttestationVerifyOptions,
 ): { statement: InTotoStatement } | Failure {
-  if (envelope.payloadType !== CosignMediaType.IN_TOTO)
-    return {
-      code: 'MALFORMED',
-      reason: `the envelope's payload type is ${envelope.payloadType}, not ${CosignMediaType.IN_TOTO}`,
-    };
   let statement: InTotoStatement;
   try {
-    statement = parseStatement(envelope.payload);
+    statement = envelopeStatement(envelope);
   } catch (error) {
     if (error instanceof SignatureError) return { code: 'MALFORMED', reason: error.message };
     throw error;

@@ -4,16 +4,12 @@
  * engines that are unavailable, hang, or have an empty cache, and they record what they were asked.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  RegistryProblems,
-  timeoutMessage,
-  timeoutVerdict,
-  withinBudget,
-} from '../../../src/gates/admission/budget.js';
+import { RegistryProblems, timeoutVerdict, withinBudget } from '../../../src/gates/admission/budget.js';
 import { AdmissionError } from '../../../src/gates/admission/errors.js';
 import { AdmissionGate, type GateOptions } from '../../../src/gates/admission/gate.js';
 import { parseAdmissionReview } from '../../../src/gates/admission/review.js';
 import { SingleFlight } from '../../../src/gates/admission/single-flight.js';
+import { timeoutMessage } from '../../../src/policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, Verdict } from '../../../src/policy/verdict.js';
 import type { Deadline } from '../../../src/util/deadline.js';
 import { DIGEST_A, DIGEST_B, podSpec, review, workload } from './reviews.js';
