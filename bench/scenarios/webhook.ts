@@ -370,6 +370,25 @@ class NoCache implements CacheBackend {
 
 // ------------------------------------------------------------------ the scenario
 
+/** The webhook server in this process, with the default gate settings and quiet logs. */
+function startInProcess(policyDir: string, tls: Tls, factory: CheckerFactory): Promise<WebhookServer> {
+  return startWebhookServer({
+    policyPaths: [policyDir],
+    factory,
+    tlsCertFile: tls.cert,
+    tlsKeyFile: tls.key,
+    port: 0,
+    host: '127.0.0.1',
+    gate: {
+      budgetMs: 9000,
+      digestMutation: 'pods',
+      enforcement: { audit: false, enforceNamespaces: [], warnNamespaces: [], excludeNamespaces: [] },
+    },
+    logger: pino({ level: 'warn' }),
+    policyPollIntervalMs: 0,
+  });
+}
+
 async function newKey(): Promise<PrivateKey> {
   const { generateKeyPairSync } = await import('node:crypto');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -539,23 +558,9 @@ export const webhookScenario: Scenario = {
         cached: (request) => coldEngine.cached(request),
         peek: (request) => coldEngine.peek(request),
       };
-      const coldServer = await startWebhookServer({
-        policyPaths: [policyDir],
-        factory: {
-          load: async () => ({ checker: coldChecker, fingerprint: coldEngine.fingerprint }),
-          close: async () => undefined,
-        },
-        tlsCertFile: tls.cert,
-        tlsKeyFile: tls.key,
-        port: 0,
-        host: '127.0.0.1',
-        gate: {
-          budgetMs: 9000,
-          digestMutation: 'pods',
-          enforcement: { audit: false, enforceNamespaces: [], warnNamespaces: [], excludeNamespaces: [] },
-        },
-        logger: pino({ level: 'warn' }),
-        policyPollIntervalMs: 0,
+      const coldServer = await startInProcess(policyDir, tls, {
+        load: async () => ({ checker: coldChecker, fingerprint: coldEngine.fingerprint }),
+        close: async () => undefined,
       });
       stops.push(() => coldServer.close());
       const coldAgent = new Agent({ connect: { ca: tls.caPem, servername: SERVER_NAME } });
@@ -677,21 +682,7 @@ export const webhookScenario: Scenario = {
           },
           close: () => client.close(),
         };
-        const server: WebhookServer = await startWebhookServer({
-          policyPaths: [policyDir],
-          factory,
-          tlsCertFile: tls.cert,
-          tlsKeyFile: tls.key,
-          port: 0,
-          host: '127.0.0.1',
-          gate: {
-            budgetMs: 9000,
-            digestMutation: 'pods',
-            enforcement: { audit: false, enforceNamespaces: [], warnNamespaces: [], excludeNamespaces: [] },
-          },
-          logger: pino({ level: 'warn' }),
-          policyPollIntervalMs: 0,
-        });
+        const server: WebhookServer = await startInProcess(policyDir, tls, factory);
         const agent = new Agent({ connect: { ca: tls.caPem, servername: SERVER_NAME } });
         const objects = Array.from({ length: STORM_DEPLOYMENTS }, (_, i) =>
           deployment(
