@@ -336,7 +336,10 @@ export class PolicyEngine implements ImageChecker {
     if (known !== undefined) return { ok: true, digest: known.digest };
     try {
       const resolved = await this.clients.default.resolve(reference, { deadline });
-      await this.tags.put(key, { digest: resolved.digest, mediaType: resolved.mediaType }, { deadline });
+      // Remembered on the side: verification need not wait for a (Redis) write that never fails it.
+      this.tags
+        .put(key, { digest: resolved.digest, mediaType: resolved.mediaType }, { deadline })
+        .catch(() => undefined);
       return { ok: true, digest: resolved.digest };
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
