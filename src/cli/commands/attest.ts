@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { describeError } from '../../errors.js';
 import { repositoryName } from '../../reference/index.js';
-import { RegistryError } from '../../registry/index.js';
 import {
   attachBundle,
   attestLegacy,
@@ -11,11 +9,10 @@ import {
   resolvePredicateType,
   SignatureError,
 } from '../../signature/index.js';
-import { Deadline } from '../../util/deadline.js';
-import { CliError, ExitCode } from '../errors.js';
-import { createClient, type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
+import { CliError, type ExitCode } from '../errors.js';
+import { type GlobalOptions, parseImages } from '../global-options.js';
 import { printLines } from '../output.js';
-import { loadPrivateKeyFile, parseSignatureRepository, signTargets } from './sign.js';
+import { forEachImage, loadPrivateKeyFile, parseSignatureRepository, signTargets } from './sign.js';
 
 export interface AttestOptions extends GlobalOptions {
   key: string;
@@ -57,33 +54,18 @@ export async function runAttest(images: string[], options: AttestOptions): Promi
   }
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
   const key = await loadPrivateKeyFile(options.key);
-  const client = await createClient(options);
-  const budget = timeoutMs(options);
-  let failed = false;
-  try {
-    for (const [index, ref] of refs.entries()) {
-      const deadline = Deadline.after(budget);
-      try {
-        const [top] = await signTargets(client, ref, false, deadline);
-        if (!top) continue;
-        const statement = buildStatement({
-          subject: [{ name: repositoryName(ref), digest: digestSet(top.target.digest) }],
-          predicateType,
-          predicate,
-        });
-        const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
-        if (options.format === 'bundle')
-          await attachBundle(client, top.target, key, { statement, predicateType }, attach);
-        else await attestLegacy(client, top.target, key, { statement, predicateType }, attach);
-        await printLines([top.display]);
-      } catch (error) {
-        if (!(error instanceof RegistryError || error instanceof SignatureError)) throw error;
-        failed = true;
-        await printLines([`vouch: cannot attest ${images[index]}: ${describeError(error)}`], process.stderr);
-      }
-    }
-  } finally {
-    await client.close();
-  }
-  return failed ? ExitCode.NOT_VERIFIED : ExitCode.OK;
+  return forEachImage(images, refs, options, 'attest', async (client, ref, deadline) => {
+    const [top] = await signTargets(client, ref, false, deadline);
+    if (!top) return;
+    const statement = buildStatement({
+      subject: [{ name: repositoryName(ref), digest: digestSet(top.target.digest) }],
+      predicateType,
+      predicate,
+    });
+    const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
+    if (options.format === 'bundle')
+      await attachBundle(client, top.target, key, { statement, predicateType }, attach);
+    else await attestLegacy(client, top.target, key, { statement, predicateType }, attach);
+    await printLines([top.display]);
+  });
 }

@@ -47,43 +47,58 @@ export async function runSign(images: string[], options: SignOptions): Promise<E
   const annotations = parseAnnotations([...(options.annotation ?? []), ...(options.annotations ?? [])]);
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
   const key = await loadPrivateKeyFile(options.key);
+  return forEachImage(images, refs, options, 'sign', async (client, ref, deadline) => {
+    const targets = await signTargets(client, ref, options.recursive, deadline);
+    const lines: string[] = [];
+    for (const { target, display } of targets) {
+      const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
+      const result =
+        options.format === 'bundle'
+          ? await attachBundle(
+              client,
+              target,
+              key,
+              {
+                statement: signatureStatement(target.digest, annotations),
+                predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+              },
+              attach,
+            )
+          : await signLegacy(client, target, key, { annotations }, attach);
+      lines.push(display);
+      if (!result.written)
+        await printLines(
+          [`vouch: ${display} already carries this signature; nothing written`],
+          process.stderr,
+        );
+    }
+    await printLines(lines);
+  });
+}
+
+/**
+ * Runs `work` for each image, one after another (signing and attesting rewrite shared `.sig`/`.att`
+ * manifests and referrer indexes), each with its own deadline. A registry or signature failure is
+ * reported for that image and makes the exit code 1; the other images still go on.
+ */
+export async function forEachImage(
+  images: readonly string[],
+  refs: readonly ImageReference[],
+  options: GlobalOptions,
+  verb: string,
+  work: (client: RegistryClient, ref: ImageReference, deadline: Deadline) => Promise<void>,
+): Promise<ExitCode> {
   const client = await createClient(options);
   const budget = timeoutMs(options);
   let failed = false;
   try {
-    // One image after another: signing rewrites shared `.sig` manifests and referrer indexes.
     for (const [index, ref] of refs.entries()) {
-      const deadline = Deadline.after(budget);
       try {
-        const targets = await signTargets(client, ref, options.recursive, deadline);
-        const lines: string[] = [];
-        for (const { target, display } of targets) {
-          const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
-          const result =
-            options.format === 'bundle'
-              ? await attachBundle(
-                  client,
-                  target,
-                  key,
-                  {
-                    statement: signatureStatement(target.digest, annotations),
-                    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-                  },
-                  attach,
-                )
-              : await signLegacy(client, target, key, { annotations }, attach);
-          lines.push(display);
-          if (!result.written)
-            await printLines(
-              [`vouch: ${display} already carries this signature; nothing written`],
-              process.stderr,
-            );
-        }
-        await printLines(lines);
+        await work(client, ref, Deadline.after(budget));
       } catch (error) {
         if (!(error instanceof RegistryError || error instanceof SignatureError)) throw error;
         failed = true;
-        await printLines([`vouch: cannot sign ${images[index]}: ${describeError(error)}`], process.stderr);
+        await printLines([`vouch: cannot ${verb} ${images[index]}: ${describeError(error)}`], process.stderr);
       }
     }
   } finally {
