@@ -11,6 +11,7 @@ import { timeoutMessage } from '../../policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
 import { type ImageReference, parseReference } from '../../reference/index.js';
 import { Deadline } from '../../util/deadline.js';
+import { SingleFlight } from '../../util/single-flight.js';
 import {
   type BudgetResult,
   BudgetTimer,
@@ -34,7 +35,6 @@ import {
   type KubeObject,
   type ResponseInput,
 } from './review.js';
-import { SingleFlight } from './single-flight.js';
 import {
   describeLocation,
   extractImages,

@@ -31,6 +31,7 @@ import {
 } from '../../reference/index.js';
 import { isNotFound, RegistryError, type RequestEvent } from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
+import { SingleFlight } from '../../util/single-flight.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import { canonicalHash, policyFingerprint } from '../fingerprint.js';
 import { digestMayAddPolicies, matchPolicies } from '../match.js';
@@ -90,7 +91,7 @@ export class PolicyEngine implements ImageChecker {
   private readonly verdicts: VerdictCache<Verdict>;
   private readonly tags: TagCache;
   private readonly timeoutMs: number;
-  private readonly flights = new Map<string, Promise<Verdict>>();
+  private readonly flights = new SingleFlight<Verdict>();
   private readonly fingerprints = new Map<string, string>();
   /**
    * Matching depends only on the image string unless some policy has `match` rules; then nothing is
@@ -154,22 +155,12 @@ export class PolicyEngine implements ImageChecker {
     const hit = await this.verdicts.get(fingerprint, digest, cacheOptions);
     if (hit) return present(hit, request.image, reference);
 
-    const key = `${fingerprint}:${digest}:${variant ?? ''}`;
-    let flight = this.flights.get(key);
-    const shared = flight !== undefined;
-    if (flight === undefined) {
-      flight = this.evaluate(request, reference, policies, deadline).then(async (verdict) => {
-        await this.verdicts.put(fingerprint, digest, verdict, cacheOptions);
-        return verdict;
-      });
-      const running = flight;
-      this.flights.set(key, running);
-      running.then(
-        () => this.flights.delete(key),
-        () => this.flights.delete(key),
-      );
-    }
-    const verdict = await flight;
+    const { promise, shared } = this.flights.run(`${fingerprint}:${digest}:${variant ?? ''}`, async () => {
+      const verdict = await this.evaluate(request, reference, policies, deadline);
+      await this.verdicts.put(fingerprint, digest, verdict, cacheOptions);
+      return verdict;
+    });
+    const verdict = await promise;
     // Another caller's deadline passed; ours has not: check again rather than pass on its timeout.
     if (shared && verdict.failure === 'timeout' && !deadline.expired)
       return this.evaluate(request, reference, policies, deadline);

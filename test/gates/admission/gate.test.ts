@@ -8,10 +8,10 @@ import { RegistryProblems, timeoutVerdict, withinBudget } from '../../../src/gat
 import { AdmissionError } from '../../../src/gates/admission/errors.js';
 import { AdmissionGate, type GateOptions } from '../../../src/gates/admission/gate.js';
 import { parseAdmissionReview } from '../../../src/gates/admission/review.js';
-import { SingleFlight } from '../../../src/gates/admission/single-flight.js';
 import { timeoutMessage } from '../../../src/policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, Verdict } from '../../../src/policy/verdict.js';
 import type { Deadline } from '../../../src/util/deadline.js';
+import { SingleFlight } from '../../../src/util/single-flight.js';
 import { DIGEST_A, DIGEST_B, podSpec, review, workload } from './reviews.js';
 import { denied, verified } from './verdicts.js';
 
