@@ -12,7 +12,12 @@ import { type CacheBackend, CacheError, type CacheLogger, createCache } from '..
 import { describeError } from '../errors.js';
 import { PolicyEngine, PullSecretClients } from '../policy/engine/index.js';
 import type { NoMatchPolicy, PolicySet } from '../policy/model.js';
-import { ChainedCredentials, type CredentialStore, type RequestEvent } from '../registry/index.js';
+import {
+  ChainedCredentials,
+  type CredentialStore,
+  type RegistryTrouble,
+  type RequestEvent,
+} from '../registry/index.js';
 import type { CacheFlags } from './cache-options.js';
 import { CliError } from './errors.js';
 import { createClient, type GlobalOptions, loadCredentials, timeoutMs } from './global-options.js';
@@ -33,6 +38,8 @@ export interface CheckerSetup {
   noMatchDefault?: NoMatchPolicy;
   /** Called for every registry request (metrics); the engine also keeps the last problem per registry. */
   onRegistryRequest?: (event: RequestEvent) => void;
+  /** Where the engine keeps those problems (shared with a gate that explains its own timeouts). */
+  trouble?: RegistryTrouble;
   /** Where cache degradation is reported (default: `vouch: warning: …` lines on stderr). */
   logger?: CacheLogger;
   /**
@@ -106,6 +113,7 @@ export async function createImageChecker(setup: CheckerSetup): Promise<ImageChec
       clients,
       cache,
       timeoutMs: timeoutMs(setup.global),
+      ...(setup.trouble !== undefined && { trouble: setup.trouble }),
       ...(setup.noMatchDefault !== undefined && { noMatchDefault: setup.noMatchDefault }),
     });
   } catch (error) {

@@ -24,3 +24,4 @@ export { parseManifest } from './manifest.js';
 export * from './media-types.js';
 export { RequestCounter } from './stats.js';
 export { isLoopbackRegistry, parseRetryAfter, type RequestEvent, type RequestKind } from './transport.js';
+export { RegistryTrouble } from './trouble.js';

@@ -9,9 +9,9 @@ import {
   readManifestSources,
   workloadsOf,
 } from '../../gates/admission/audit.js';
-import { RegistryProblems } from '../../gates/admission/budget.js';
 import { AdmissionError } from '../../gates/admission/errors.js';
 import { AdmissionGate } from '../../gates/admission/gate.js';
+import { RegistryTrouble } from '../../registry/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
@@ -68,14 +68,14 @@ export async function runAudit(paths: string[], options: AuditOptions): Promise<
     throw error;
   }
 
-  const problems = new RegistryProblems();
+  const problems = new RegistryTrouble();
   const factory = await createChecker({
     cache: {
       cache,
       ...(options.cacheHmacKeyFile !== undefined && { cacheHmacKeyFile: options.cacheHmacKeyFile }),
     },
     global: options,
-    onRegistryRequest: (event) => problems.record(event),
+    trouble: problems,
   });
   try {
     let loaded: Awaited<ReturnType<typeof factory.load>>;

@@ -3,7 +3,6 @@ import { delimiter, join } from 'node:path';
 import { pino } from 'pino';
 import type { CacheBackend } from '../../cache/index.js';
 import { describeError } from '../../errors.js';
-import { RegistryProblems } from '../../gates/admission/budget.js';
 import { checkNamespacePattern, type EnforcementConfig } from '../../gates/admission/enforcement.js';
 import { AdmissionError } from '../../gates/admission/errors.js';
 import { WebhookMetrics } from '../../gates/admission/metrics.js';
@@ -11,7 +10,7 @@ import type { DigestMutation } from '../../gates/admission/mutation.js';
 import type { CheckerFactory } from '../../gates/admission/policy-watcher.js';
 import type { PolicyEngine } from '../../policy/engine/index.js';
 import { formatIssue, loadPolicies, PolicyError } from '../../policy/index.js';
-import type { RequestEvent } from '../../registry/index.js';
+import { RegistryTrouble, type RequestEvent } from '../../registry/index.js';
 import type { CacheFlags } from '../cache-options.js';
 import { createImageChecker, type ImageCheckerHandle, openCache, stderrCacheLogger } from '../checker.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -34,8 +33,10 @@ export interface CheckerOptions {
   cache: CacheFlags | CacheBackend;
   /** The global registry flags (`--registry-config`, `--allow-http-registry`, `--ca-file`, `--timeout`). */
   global: GlobalOptions;
-  /** Given every registry request of every engine: metrics and timeout explanations come from it. */
+  /** Given every registry request of every engine (metrics). */
   onRegistryRequest?: (event: RequestEvent) => void;
+  /** Where every engine keeps the registry problems that explain timeouts (shared with the gate). */
+  trouble?: RegistryTrouble;
   /** Policy warnings and cache degradation (default: `vouch: warning: …` lines on stderr). */
   logger?: CheckerLogger;
   /**
@@ -102,6 +103,7 @@ export async function createChecker(options: CheckerOptions): Promise<EngineFact
         global: options.global,
         cache,
         ...(options.onRegistryRequest !== undefined && { onRegistryRequest: options.onRegistryRequest }),
+        ...(options.trouble !== undefined && { trouble: options.trouble }),
         logger,
       });
       if (closed) {
@@ -258,17 +260,15 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
 
   const logger = pino({ level: options.logLevel, base: { service: 'vouch-webhook' } });
   const metrics = new WebhookMetrics();
-  const problems = new RegistryProblems();
+  const problems = new RegistryTrouble();
   const factory = await createChecker({
     cache: {
       cache,
       ...(options.cacheHmacKeyFile !== undefined && { cacheHmacKeyFile: options.cacheHmacKeyFile }),
     },
     global: options,
-    onRegistryRequest: (event) => {
-      metrics.recordRegistryRequest(event);
-      problems.record(event);
-    },
+    onRegistryRequest: (event) => metrics.recordRegistryRequest(event),
+    trouble: problems,
     logger,
     // An engine replaced by a reload serves the admissions that started with it to their end.
     retireAfterMs: budgetMs + 1000,

@@ -4,7 +4,6 @@
  */
 import { timeoutMessage } from '../../policy/engine/messages.js';
 import type { Verdict } from '../../policy/verdict.js';
-import type { RequestEvent } from '../../registry/index.js';
 
 export type BudgetResult<T> = { done: true; value: T } | { done: false };
 
@@ -48,40 +47,6 @@ export async function withinBudget<T>(work: Promise<T>, ms: number): Promise<Bud
  */
 export function engineReserveMs(budgetMs: number): number {
   return Math.min(250, Math.floor(budgetMs * 0.1));
-}
-
-interface Problem {
-  status: number;
-  at: number;
-}
-
-/** Remembers, per registry, the last answer that explains slowness: no answer, 403, 429, 5xx. */
-export class RegistryProblems {
-  private readonly last = new Map<string, Problem>();
-  private latest: { registry: string; problem: Problem } | undefined;
-
-  record(event: Pick<RequestEvent, 'registry' | 'status'>): void {
-    const { status } = event;
-    if (!(status === 0 || status === 403 || status === 429 || status >= 500)) return;
-    const problem = { status, at: Date.now() };
-    this.last.set(event.registry, problem);
-    this.latest = { registry: event.registry, problem };
-  }
-
-  /** The last problem of `registry` seen at or after `since`, else the last of any registry, in words. */
-  describe(registry: string | undefined, since: number): string | undefined {
-    const own = registry !== undefined ? this.last.get(registry) : undefined;
-    if (own && own.at >= since) return phrase(registry as string, own.status);
-    if (this.latest && this.latest.problem.at >= since)
-      return phrase(this.latest.registry, this.latest.problem.status);
-    return undefined;
-  }
-}
-
-function phrase(registry: string, status: number): string {
-  return status === 0
-    ? `registry ${registry} did not answer in time`
-    : `registry ${registry} answered ${status}`;
 }
 
 /** The denial for an image whose verification did not finish within the budget. */

@@ -10,15 +10,10 @@ import { describeError } from '../../errors.js';
 import { timeoutMessage } from '../../policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
 import { type ImageReference, parseReference } from '../../reference/index.js';
+import type { RegistryTrouble } from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { SingleFlight } from '../../util/single-flight.js';
-import {
-  type BudgetResult,
-  BudgetTimer,
-  engineReserveMs,
-  type RegistryProblems,
-  timeoutVerdict,
-} from './budget.js';
+import { type BudgetResult, BudgetTimer, engineReserveMs, timeoutVerdict } from './budget.js';
 import {
   decide,
   type EnforcementConfig,
@@ -283,7 +278,7 @@ export class AdmissionGate {
   constructor(
     private readonly options: GateOptions,
     private readonly policies: () => ActivePolicies | undefined,
-    private readonly problems: RegistryProblems,
+    private readonly problems: RegistryTrouble,
     private readonly events: GateEvents = {},
   ) {
     this.rules = new NamespaceRules(options.enforcement);
@@ -531,8 +526,13 @@ export class AdmissionGate {
     const verdict = outcome.value;
     if (!shared) this.events.onCacheLookup?.({ source: 'check', hit: verdict.cached === true });
     if (verdict.failure === 'timeout' && !verdict.allowed) {
-      const reason =
-        this.problems.describe(registry, started) ?? (verdict.errors.join('; ') || 'deadline passed');
+      // The engine words its timeout with its own, slightly shorter deadline; keep only its reason, so
+      // the answer names the admission's budget once.
+      const engineWords = timeoutMessage(image, engineDeadline.budgetMs, '');
+      const reasons = verdict.errors.map((error) =>
+        error.startsWith(engineWords) ? error.slice(engineWords.length) : error,
+      );
+      const reason = this.problems.describe(registry, started) ?? (reasons.join('; ') || 'deadline passed');
       return finish({ ...verdict, errors: [timeoutMessage(image, budgetMs, reason)] }, 'timeout', shared);
     }
     const consistent = checkConsistency(verdict, writtenDigest);

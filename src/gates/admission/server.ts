@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { describeError } from '../../errors.js';
-import { RegistryProblems } from './budget.js';
+import { RegistryTrouble } from '../../registry/index.js';
 import { AdmissionError } from './errors.js';
 import {
   AdmissionGate,
@@ -42,7 +42,7 @@ export interface WebhookServerOptions {
   /** Created by the caller when the engine's registry client must report to it (`recordRegistryRequest`). */
   metrics?: WebhookMetrics;
   /** Fed by the engine's registry client too, to explain timeouts. */
-  problems?: RegistryProblems;
+  problems?: RegistryTrouble;
   bodyLimitBytes?: number;
   policyDebounceMs?: number;
   policyPollIntervalMs?: number;
@@ -76,7 +76,7 @@ async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffe
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const logger = options.logger ?? pino({ level: 'info' });
   const metrics = options.metrics ?? new WebhookMetrics();
-  const problems = options.problems ?? new RegistryProblems();
+  const problems = options.problems ?? new RegistryTrouble();
   const tls = await readTls(options.tlsCertFile, options.tlsKeyFile);
 
   const policies = new PolicyWatcher(options.policyPaths, options.factory, {

@@ -29,7 +29,7 @@ import {
   parseReference,
   withDigest,
 } from '../../reference/index.js';
-import { isNotFound, RegistryError, type RequestEvent } from '../../registry/index.js';
+import { isNotFound, RegistryError, RegistryTrouble, type RequestEvent } from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { SingleFlight } from '../../util/single-flight.js';
 import { registryFailureKind } from '../../verify/failures.js';
@@ -42,7 +42,6 @@ import { resourceView } from './cel-input.js';
 import { evaluate } from './evaluate.js';
 import { invalidReference, timeoutMessage } from './messages.js';
 import { preparedPolicySet } from './prepare.js';
-import { RegistryTrouble } from './registry-trouble.js';
 import { embeddedRootFingerprint } from './trust.js';
 
 export interface PolicyEngineOptions {
@@ -56,6 +55,8 @@ export interface PolicyEngineOptions {
   timeoutMs?: number;
   verdictTtls?: Partial<VerdictTtls>;
   tagTtlMs?: number;
+  /** Where registry problems are remembered (shared with a gate that explains its own timeouts). */
+  trouble?: RegistryTrouble;
 }
 
 /** Bumped when the engine's evaluation changes meaning, so that verdicts cached by an older vouch stop matching. */
@@ -85,7 +86,7 @@ export class PolicyEngine implements ImageChecker {
   readonly fingerprint: string;
   /** Some verdict depends on the resource the image came from (a `match` rule, or CEL over the resource). */
   readonly resourceSensitive: boolean;
-  readonly trouble = new RegistryTrouble();
+  readonly trouble: RegistryTrouble;
   private readonly clients: RegistryClients;
   private readonly backend: CacheBackend;
   private readonly verdicts: VerdictCache<Verdict>;
@@ -112,6 +113,7 @@ export class PolicyEngine implements ImageChecker {
     this.verdicts = new VerdictCache<Verdict>(this.backend, options.verdictTtls);
     this.tags = new TagCache(this.backend, options.tagTtlMs);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.trouble = options.trouble ?? new RegistryTrouble();
     this.fingerprint = this.fingerprintOf(this.policySet.policies);
     this.resourceSensitive = this.policySet.policies.some(
       (policy) => policy.dependsOnResource || policy.match.length > 0,

@@ -13,6 +13,7 @@
  */
 import { describeError } from '../../errors.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
+import type { RegistryTrouble } from '../../registry/index.js';
 import type { Deadline } from '../../util/deadline.js';
 import { verifyAttestations } from '../../verify/attestations.js';
 import { isCelError } from '../../verify/errors.js';
@@ -42,7 +43,6 @@ import {
   timeoutMessage,
 } from './messages.js';
 import { type PreparedPolicy, preparedPolicySet } from './prepare.js';
-import type { RegistryTrouble } from './registry-trouble.js';
 
 export interface EvaluationTarget {
   /** The image exactly as given (it becomes `Verdict.image`). */

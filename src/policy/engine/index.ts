@@ -12,4 +12,3 @@ export { dominantFailure, type EvaluationContext, type EvaluationTarget, evaluat
 export { policySetFromAuthority } from './from-authority.js';
 export { NO_MATCHING_POLICIES } from './messages.js';
 export { type PreparedPolicy, PreparedPolicySet, preparedPolicySet } from './prepare.js';
-export { RegistryTrouble } from './registry-trouble.js';

@@ -4,12 +4,13 @@
  * engines that are unavailable, hang, or have an empty cache, and they record what they were asked.
  */
 import { describe, expect, it } from 'vitest';
-import { RegistryProblems, timeoutVerdict, withinBudget } from '../../../src/gates/admission/budget.js';
+import { timeoutVerdict, withinBudget } from '../../../src/gates/admission/budget.js';
 import { AdmissionError } from '../../../src/gates/admission/errors.js';
 import { AdmissionGate, type GateOptions } from '../../../src/gates/admission/gate.js';
 import { parseAdmissionReview } from '../../../src/gates/admission/review.js';
 import { timeoutMessage } from '../../../src/policy/engine/messages.js';
 import type { ImageChecker, ImageCheckRequest, Verdict } from '../../../src/policy/verdict.js';
+import { RegistryTrouble } from '../../../src/registry/index.js';
 import type { Deadline } from '../../../src/util/deadline.js';
 import { SingleFlight } from '../../../src/util/single-flight.js';
 import { DIGEST_A, DIGEST_B, podSpec, review, workload } from './reviews.js';
@@ -20,14 +21,16 @@ class RecordingChecker implements ImageChecker {
   readonly checks: ImageCheckRequest[] = [];
   readonly deadlines: Array<Deadline | undefined> = [];
   readonly cacheLookups: string[] = [];
-  constructor(private readonly answer: 'reject' | 'hang' | ((image: string) => Verdict)) {}
+  constructor(
+    private readonly answer: 'reject' | 'hang' | ((image: string, deadline?: Deadline) => Verdict),
+  ) {}
 
   check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict> {
     this.checks.push(request);
     this.deadlines.push(options?.deadline);
     if (this.answer === 'reject') return Promise.reject(new Error('policy engine failed'));
     if (this.answer === 'hang') return new Promise(() => undefined);
-    return Promise.resolve(this.answer(request.image));
+    return Promise.resolve(this.answer(request.image, options?.deadline));
   }
 
   async cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
@@ -50,7 +53,7 @@ const OPTIONS: GateOptions = {
 function gateWith(
   checker: ImageChecker | undefined,
   options: Partial<GateOptions> = {},
-  problems = new RegistryProblems(),
+  problems = new RegistryTrouble(),
 ) {
   return new AdmissionGate(
     { ...OPTIONS, ...options },
@@ -77,7 +80,7 @@ describe('budget', () => {
   });
 
   it('words the timeout denial with the last registry problem', () => {
-    const problems = new RegistryProblems();
+    const problems = new RegistryTrouble();
     const since = Date.now();
     problems.record({ registry: '127.0.0.1:5000', status: 200 });
     problems.record({ registry: '127.0.0.1:5000', status: 401 });
@@ -167,7 +170,7 @@ describe('fail closed', () => {
   });
 
   it('answers within the budget when the engine hangs, naming the image and the last registry problem', async () => {
-    const problems = new RegistryProblems();
+    const problems = new RegistryTrouble();
     const checker = new RecordingChecker('hang');
     const gate = gateWith(checker, { budgetMs: 300 }, problems);
     const request = podReview(['127.0.0.1:5000/team/app:v1', 'ghcr.io/acme/side:1']);
@@ -200,7 +203,7 @@ describe('fail closed', () => {
   });
 
   it("rewords the engine's own timeout verdict in the same shape", async () => {
-    const problems = new RegistryProblems();
+    const problems = new RegistryTrouble();
     // A problem from before this request says nothing about it.
     problems.record({ registry: 'ghcr.io', status: 500 });
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -211,6 +214,24 @@ describe('fail closed', () => {
     const gate = gateWith(checker, {}, problems);
     const quiet = await gate.admit(podReview(['ghcr.io/acme/web:1.0']), 'validate');
     expect(quiet.message).toMatch(/did not finish in 9 s: deadline exceeded while fetching signatures$/);
+    // The engine's own wording (its deadline falls before the budget) is not repeated inside the gate's.
+    const worded = new RecordingChecker((image, deadline) => ({
+      ...denied(image, 'timeout'),
+      errors: [
+        timeoutMessage(
+          image,
+          (deadline as Deadline).budgetMs,
+          'the deadline passed while waiting for registry ghcr.io',
+        ),
+      ],
+    }));
+    const once = await gateWith(worded, {}, new RegistryTrouble()).admit(
+      podReview(['ghcr.io/acme/web:1.0']),
+      'validate',
+    );
+    expect(once.message).toBe(
+      'image "ghcr.io/acme/web:1.0" in container "app-0": verification of ghcr.io/acme/web:1.0 did not finish in 9 s: the deadline passed while waiting for registry ghcr.io',
+    );
     const pending = gate.admit(podReview(['ghcr.io/acme/web:1.0']), 'validate');
     problems.record({ registry: 'ghcr.io', status: 503 });
     const outcome = await pending;
@@ -340,7 +361,7 @@ describe('verdicts held in memory (ImageChecker.peek)', () => {
     const gate = new AdmissionGate(
       OPTIONS,
       () => ({ checker, fingerprint: 'sha256:policies' }),
-      new RegistryProblems(),
+      new RegistryTrouble(),
       {
         onVerification: ({ image, origin, immediate }) => events.push({ image, origin, immediate }),
         onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`),

@@ -4,10 +4,9 @@
  * real registry, and to a throttling server for the 429s no real registry sends on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryProblems } from '../../../src/gates/admission/budget.js';
 import { WebhookMetrics } from '../../../src/gates/admission/metrics.js';
 import { parseReference } from '../../../src/reference/index.js';
-import { RegistryClient, RegistryError } from '../../../src/registry/index.js';
+import { RegistryClient, RegistryError, RegistryTrouble } from '../../../src/registry/index.js';
 import { Deadline } from '../../../src/util/deadline.js';
 import {
   buildImage,
@@ -35,7 +34,7 @@ describe('registry hooks', () => {
 
   function instrumentedClient() {
     const metrics = new WebhookMetrics({ defaultMetrics: false });
-    const problems = new RegistryProblems();
+    const problems = new RegistryTrouble();
     const client = new RegistryClient({
       onRequest: (event) => {
         metrics.recordRegistryRequest(event);
