@@ -41,6 +41,18 @@ export interface Verdict {
   cached?: boolean;
 }
 
+/** A verdict that denies `image` for one reason, before any policy was evaluated. */
+export function denial(image: string, message: string, failure?: FailureKind): Verdict {
+  return {
+    image,
+    allowed: false,
+    errors: [message],
+    warnings: [],
+    policies: [],
+    ...(failure !== undefined && { failure }),
+  };
+}
+
 /** The Kubernetes object an image came from, for policies that match on it or read its spec. */
 export interface ResourceContext {
   apiVersion?: string;

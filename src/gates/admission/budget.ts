@@ -3,7 +3,7 @@
  * denial naming the image and the last thing that went wrong with its registry.
  */
 import { timeoutMessage } from '../../policy/engine/messages.js';
-import type { Verdict } from '../../policy/verdict.js';
+import { denial, type Verdict } from '../../policy/verdict.js';
 
 export type BudgetResult<T> = { done: true; value: T } | { done: false };
 
@@ -51,12 +51,5 @@ export function engineReserveMs(budgetMs: number): number {
 
 /** The denial for an image whose verification did not finish within the budget. */
 export function timeoutVerdict(image: string, budgetMs: number, reason: string): Verdict {
-  return {
-    image,
-    allowed: false,
-    errors: [timeoutMessage(image, budgetMs, reason)],
-    warnings: [],
-    policies: [],
-    failure: 'timeout',
-  };
+  return denial(image, timeoutMessage(image, budgetMs, reason), 'timeout');
 }

@@ -8,7 +8,13 @@ import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { describeError } from '../../errors.js';
 import { timeoutMessage } from '../../policy/engine/messages.js';
-import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../../policy/verdict.js';
+import {
+  denial,
+  type ImageChecker,
+  type ImageCheckRequest,
+  type ResourceContext,
+  type Verdict,
+} from '../../policy/verdict.js';
 import { type ImageReference, parseReference } from '../../reference/index.js';
 import type { RegistryTrouble } from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
@@ -483,9 +489,9 @@ export class AdmissionGate {
       registry = ref.registry;
       writtenDigest = ref.digest;
     } catch (error) {
-      return finish(gateDenial(image, describeError(error), 'invalid'), 'invalid-reference');
+      return finish(denial(image, describeError(error), 'invalid'), 'invalid-reference');
     }
-    if (!active) return finish(gateDenial(image, 'policies are not loaded yet'), 'engine-error');
+    if (!active) return finish(denial(image, 'policies are not loaded yet'), 'engine-error');
 
     const request: ImageCheckRequest = {
       image,
@@ -514,7 +520,7 @@ export class AdmissionGate {
       outcome = await timer.race(promise);
     } catch (error) {
       return finish(
-        gateDenial(image, `verification of ${image} failed: ${describeError(error)}`),
+        denial(image, `verification of ${image} failed: ${describeError(error)}`),
         'engine-error',
         shared,
       );
@@ -540,23 +546,11 @@ export class AdmissionGate {
   }
 }
 
-/** A denial the gate makes itself (no verdict from the engine). */
-function gateDenial(image: string, message: string, failure?: Verdict['failure']): Verdict {
-  return {
-    image,
-    allowed: false,
-    errors: [message],
-    warnings: [],
-    policies: [],
-    ...(failure !== undefined && { failure }),
-  };
-}
-
 /** An image written with a digest is about that digest: a verdict naming another one is refused. */
 function checkConsistency(verdict: Verdict, writtenDigest: string | undefined): Verdict {
   if (writtenDigest === undefined || verdict.digest === undefined || verdict.digest === writtenDigest)
     return verdict;
-  return gateDenial(
+  return denial(
     verdict.image,
     `the policy engine answered for ${verdict.digest}, but the image names ${writtenDigest}`,
   );

@@ -36,7 +36,13 @@ import { registryFailureKind } from '../../verify/failures.js';
 import { canonicalHash, policyFingerprint } from '../fingerprint.js';
 import { digestMayAddPolicies, matchPolicies } from '../match.js';
 import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';
-import type { ImageChecker, ImageCheckRequest, ResourceContext, Verdict } from '../verdict.js';
+import {
+  denial,
+  type ImageChecker,
+  type ImageCheckRequest,
+  type ResourceContext,
+  type Verdict,
+} from '../verdict.js';
 import type { RegistryClients } from './artefacts.js';
 import { resourceView } from './cel-input.js';
 import { evaluate } from './evaluate.js';
@@ -278,17 +284,7 @@ export class PolicyEngine implements ImageChecker {
       return { ok: true, reference: parseReference(image) };
     } catch (error) {
       if (!(error instanceof InvalidReferenceError)) throw error;
-      return {
-        ok: false,
-        verdict: {
-          image,
-          allowed: false,
-          errors: [invalidReference(image, error.message)],
-          warnings: [],
-          policies: [],
-          failure: 'invalid',
-        },
-      };
+      return { ok: false, verdict: denial(image, invalidReference(image, error.message), 'invalid') };
     }
   }
 
@@ -337,27 +333,26 @@ export class PolicyEngine implements ImageChecker {
     } catch (error) {
       if (!(error instanceof RegistryError)) throw error;
       const kind = registryFailureKind(error);
-      const denial = (message: string, failure: Verdict['failure']): Verdict => ({
-        image,
-        allowed: false,
-        errors: [message],
-        warnings: [],
-        policies: [],
-        ...(failure !== undefined && { failure }),
-      });
       if (kind === 'timeout' || deadline.expired) {
         const reason =
           this.trouble.describe(reference.registry, started) ?? `resolving the tag: ${describeError(error)}`;
-        return { ok: false, verdict: denial(timeoutMessage(image, deadline.budgetMs, reason), 'timeout') };
+        return {
+          ok: false,
+          verdict: denial(image, timeoutMessage(image, deadline.budgetMs, reason), 'timeout'),
+        };
       }
       if (isNotFound(error))
         return {
           ok: false,
-          verdict: denial(`image tag not found: ${image}: ${describeError(error)}`, 'invalid'),
+          verdict: denial(image, `image tag not found: ${image}: ${describeError(error)}`, 'invalid'),
         };
       return {
         ok: false,
-        verdict: denial(`registry failure while resolving ${image}: ${describeError(error)}`, 'registry'),
+        verdict: denial(
+          image,
+          `registry failure while resolving ${image}: ${describeError(error)}`,
+          'registry',
+        ),
       };
     }
   }

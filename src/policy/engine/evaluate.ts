@@ -22,7 +22,7 @@ import type { AuthorityOutcome, FailureKind } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
 import { matchPolicies } from '../match.js';
 import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';
-import type { PolicyOutcome, ResourceContext, Verdict } from '../verdict.js';
+import { denial, type PolicyOutcome, type ResourceContext, type Verdict } from '../verdict.js';
 import { ArtefactPool, type RegistryClients } from './artefacts.js';
 import type { PreparedAuthority } from './authorities.js';
 import {
@@ -130,18 +130,13 @@ export async function evaluate(
   const ready = policies.map((policy) => prepared.get(policy));
   const needsRegistry = ready.some((policy) => !policy.staticOnly);
   if (needsRegistry && (!byDigest || context.clients === undefined))
-    return {
-      image: target.image,
-      allowed: false,
-      errors: [
-        byDigest
-          ? `no registry client to verify ${target.image} with`
-          : `invalid value: ${target.image} must be an image digest`,
-      ],
-      warnings: [],
-      policies: [],
-      failure: 'invalid',
-    };
+    return denial(
+      target.image,
+      byDigest
+        ? `no registry client to verify ${target.image} with`
+        : `invalid value: ${target.image} must be an image digest`,
+      'invalid',
+    );
 
   const started = Date.now();
   const digest = reference.digest as string;
