@@ -71,10 +71,6 @@ export class ResponseHeaders {
     if (value === undefined) return null;
     return Array.isArray(value) ? value.join(', ') : value;
   }
-
-  has(name: string): boolean {
-    return this.raw[name.toLowerCase()] !== undefined;
-  }
 }
 
 export interface HttpResponse {
@@ -156,6 +152,8 @@ export class HttpTransport {
   async send(request: HttpRequest): Promise<HttpResponse> {
     const deadline = request.deadline ?? Deadline.after(this.defaultTimeoutMs);
     const limit = this.limitFor(request.registry);
+    // POST and PATCH move an upload forward; repeating one after a failure could corrupt it.
+    const idempotent = request.method !== 'POST' && request.method !== 'PATCH';
     let lastProblem: string | undefined;
     for (let attempt = 1; ; attempt++) {
       let response: HttpResponse;
@@ -163,15 +161,12 @@ export class HttpTransport {
         response = await limit.run(() => this.sendOnce(request, deadline), deadline.signal);
       } catch (error) {
         const mapped = this.mapThrown(error, request, deadline, lastProblem);
-        const retryable =
-          mapped.code === 'NETWORK' && request.method !== 'POST' && request.method !== 'PATCH';
+        const retryable = mapped.code === 'NETWORK' && idempotent;
         if (!retryable || attempt >= Math.min(this.maxAttempts, 3)) throw mapped;
         lastProblem = mapped.message;
         await this.backoff(attempt, undefined, deadline, request, lastProblem);
         continue;
       }
-      // POST and PATCH move an upload forward; repeating one after a server error could corrupt it.
-      const idempotent = request.method !== 'POST' && request.method !== 'PATCH';
       if (!idempotent || !RETRYABLE_STATUS.has(response.status) || attempt >= this.maxAttempts)
         return response;
       lastProblem = `registry ${request.registry} answered ${response.status}${statusText(response.status)}`;

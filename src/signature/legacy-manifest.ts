@@ -15,11 +15,6 @@ export function legacyTag(digest: string, suffix: LegacySuffix, prefix = ''): st
   return `${prefix}${digest.replace(':', '-')}.${suffix}`;
 }
 
-/** A layer of a signature manifest as it will be written: its blob and the descriptor that names it. */
-export interface LegacyLayer {
-  descriptor: Descriptor;
-}
-
 export function layerDescriptor(
   blob: Uint8Array,
   mediaType: string,

@@ -50,9 +50,9 @@ export function keyAuthority(input: Omit<KeyAuthority, 'type' | 'name'> & { name
   return { type: 'key', name: input.name ?? 'key', ...input };
 }
 
-/** How an authority's keys are named in messages: their fingerprints. */
+/** How an authority's keys are named in messages: their fingerprints (`A or B`). */
 export function describeKeys(authority: KeyAuthority): string {
-  return authority.keys.map((key) => key.fingerprint).join(', ');
+  return authority.keys.map((key) => key.fingerprint).join(' or ');
 }
 
 /**

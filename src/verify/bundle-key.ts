@@ -8,7 +8,7 @@ import {
   type ReferrerArtefact,
   SignatureError,
 } from '../signature/index.js';
-import type { KeyAuthority, RekorKey } from './authority.js';
+import { describeKeys, type KeyAuthority, type RekorKey } from './authority.js';
 import {
   fetchFailed,
   rejected,
@@ -100,7 +100,7 @@ export async function checkBundleWithKey(
     const signatureFailed = /SIGNATURE_ERROR/.test(lastError);
     return reject(
       signatureFailed
-        ? `the bundle's signature does not verify with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`
+        ? `the bundle's signature does not verify with key ${describeKeys(authority)}`
         : `the bundle does not verify: ${lastError}`,
     );
   }

@@ -72,7 +72,6 @@ export {
 export {
   loadTrustedRootFile,
   loadTrustedRootOrResourceFile,
-  loadTrustRootResourceFile,
   parseTrustedRoot,
   parseTrustedRootOrResource,
   parseTrustRootResources,

@@ -11,7 +11,7 @@ import {
   subjectsNaming,
   verifyWith,
 } from '../signature/index.js';
-import type { KeyAuthority } from './authority.js';
+import { describeKeys, type KeyAuthority } from './authority.js';
 import { checkLegacyTlog, fetchFailed, rejected, type SignatureCheck } from './check.js';
 
 /**
@@ -50,9 +50,7 @@ export function checkLegacyAttestationWithKey(
     }
   }
   if (!key || !signature)
-    return reject(
-      `no signature of the envelope verifies with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`,
-    );
+    return reject(`no signature of the envelope verifies with key ${describeKeys(authority)}`);
   let statement: InTotoStatement;
   try {
     statement = envelopeStatement(envelope);

@@ -10,7 +10,7 @@ import {
   signatureEncodingProblem,
   verifyWith,
 } from '../signature/index.js';
-import type { KeyAuthority } from './authority.js';
+import { describeKeys, type KeyAuthority } from './authority.js';
 import { checkLegacyTlog, fetchFailed, findKey, rejected, type SignatureCheck } from './check.js';
 
 /**
@@ -44,13 +44,11 @@ export function checkLegacySignatureWithKey(
   }
   const key = findKey(authority, (candidate) => verifyWith(candidate, payload, signature));
   if (!key) {
-    const malformed = authority.keys
-      .map((candidate) => signatureEncodingProblem(candidate, signature))
-      .find((problem) => problem !== undefined);
+    // Only when the signature cannot be right for any key is its encoding the reason.
+    const problems = authority.keys.map((candidate) => signatureEncodingProblem(candidate, signature));
+    const malformed = problems.every((problem) => problem !== undefined) ? problems[0] : undefined;
     return reject(
-      malformed && authority.keys.every((candidate) => signatureEncodingProblem(candidate, signature))
-        ? malformed
-        : `the signature does not verify over the payload with key ${authority.keys.map((k) => k.fingerprint).join(' or ')}`,
+      malformed ?? `the signature does not verify over the payload with key ${describeKeys(authority)}`,
     );
   }
   let claims: SimpleSigningClaims;

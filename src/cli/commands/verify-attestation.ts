@@ -1,10 +1,8 @@
 import { resolvePredicateType, SignatureError } from '../../signature/index.js';
-import {
-  type CompiledCondition,
-  compileCondition,
-  VerifyError,
-  verifyAttestations,
-} from '../../verify/index.js';
+// Specific modules rather than verify/index.js, which would load the keyless machinery even for --key.
+import { verifyAttestations } from '../../verify/attestations.js';
+import { type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import { VerifyError } from '../../verify/errors.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, parseImages, timeoutMs } from '../global-options.js';
 import { checkImages, loadAuthority, report, type VerifyOptions } from './verify.js';

@@ -1,11 +1,9 @@
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { pino } from 'pino';
 import type { CacheBackend } from '../../cache/index.js';
 import { describeError } from '../../errors.js';
 import { checkNamespacePattern, type EnforcementConfig } from '../../gates/admission/enforcement.js';
 import { AdmissionError } from '../../gates/admission/errors.js';
-import { WebhookMetrics } from '../../gates/admission/metrics.js';
 import type { DigestMutation } from '../../gates/admission/mutation.js';
 import type { CheckerFactory } from '../../gates/admission/policy-watcher.js';
 import type { PolicyEngine } from '../../policy/engine/index.js';
@@ -258,6 +256,9 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
   const cache = checkCache(options.cache);
   const enforcement = enforcementFrom(options, ['kube-system', ownNamespace()]);
 
+  // Loaded here, not at the top: `vouch audit` shares this module and needs neither.
+  const { pino } = await import('pino');
+  const { WebhookMetrics } = await import('../../gates/admission/metrics.js');
   const logger = pino({ level: options.logLevel, base: { service: 'vouch-webhook' } });
   const metrics = new WebhookMetrics();
   const problems = new RegistryTrouble();

@@ -169,10 +169,7 @@ export function changedLocations(
   // Everything is new (CREATE): an empty map says so, as `changed.get(location) !== false`.
   if (oldObject === undefined) return changed;
   for (const location of locations) {
-    changed.set(
-      location,
-      oldObject === undefined || valueAtPointer(oldObject, location.pointer) !== location.image,
-    );
+    changed.set(location, valueAtPointer(oldObject, location.pointer) !== location.image);
   }
   return changed;
 }

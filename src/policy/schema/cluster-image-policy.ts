@@ -14,9 +14,6 @@ import {
   requiredText,
 } from './common.js';
 
-export const CIP_GROUP = 'policy.sigstore.dev';
-export const CIP_VERSIONS = ['v1alpha1', 'v1beta1'] as const;
-
 const secretReferenceSchema = z.strictObject({
   name: optionalText,
   namespace: optionalText,

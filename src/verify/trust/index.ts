@@ -18,7 +18,6 @@ export {
 } from './trusted-root.js';
 export {
   loadTrustedRootOrResourceFile,
-  loadTrustRootResourceFile,
   parseTrustedRootOrResource,
   parseTrustRootResources,
   type TrustRootResource,

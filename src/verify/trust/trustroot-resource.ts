@@ -167,11 +167,6 @@ function hashAlgorithm(value: string, what: string): 'SHA2_256' | 'SHA2_384' | '
   throw new VerifyError('TRUSTROOT_INVALID', `${what}: unknown hashAlgorithm ${JSON.stringify(value)}`);
 }
 
-/** Reads a YAML or JSON file holding one or more TrustRoot documents. */
-export async function loadTrustRootResourceFile(path: string): Promise<TrustRootResource[]> {
-  return parseTrustRootResources(await readTrustFile(path, 'TrustRoot'), path);
-}
-
 /** Every TrustRoot in a YAML stream (documents of other kinds are an error: this is a TrustRoot file). */
 export function parseTrustRootResources(text: string, source: string): TrustRootResource[] {
   const documents = parseAllDocuments(text);
