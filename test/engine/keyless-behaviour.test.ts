@@ -236,6 +236,30 @@ describe('policy engine behaviour table: keyless authorities', () => {
     );
   });
 
+  it('row K9: a policy-level CEL condition reads the keyless signer (subject and issuer)', async () => {
+    const reading = (expression: string) =>
+      cip('ci-signer', {
+        images: glob(legacy),
+        authorities: [{ name: 'ci', ...keyless({ issuer: ISSUER, subject: SUBJECT }) }],
+        policy: { type: 'cel', data: expression },
+      });
+    const holds = await check(
+      [
+        reading(
+          `authorityMatches.ci.signatures[0].subject == "${SUBJECT}" && ` +
+            `authorityMatches.ci.signatures[0].issuer == "${ISSUER}"`,
+        ),
+      ],
+      legacy.ref,
+    );
+    expect(holds).toMatchObject({ allowed: true, errors: [] });
+    const fails = await check(
+      [reading('authorityMatches.ci.signatures[0].subject.startsWith("https://github.com/mallory/")')],
+      legacy.ref,
+    );
+    expect(fails).toMatchObject({ allowed: false, failure: 'policy' });
+  });
+
   it('row K8: a keyless signature from a CA the TrustRoot does not trust fails', async () => {
     const untrusted = await pushImage(setup, registry.host, 'acme/untrusted-ca');
     await signLegacy(

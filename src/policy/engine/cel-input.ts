@@ -7,8 +7,8 @@
  *   metadata: the resource's metadata                         (includeObjectMeta)
  *   typemeta: {apiVersion, kind}                              (includeTypeMeta)
  *
- * Only authorities that passed are in `authorityMatches`. Each signature is `{id, subject?, issuer?,
- * githubWorkflow…?}`; vouch's `id` is the hex digest of the artefact that carried the signature (the
+ * Only authorities that passed are in `authorityMatches`. Each signature is `{id, subject?, issuer?}`
+ * (keyless: the certificate's first SAN and its OIDC issuer); vouch's `id` is the hex digest of the artefact that carried the signature (the
  * `.sig` layer or bundle manifest), where policy-controller hashes the signature with its certificate.
  */
 import { isIndex, type Manifest, type RegistryClient } from '../../registry/index.js';
@@ -21,11 +21,6 @@ export interface PolicySignature {
   id: string;
   subject?: string;
   issuer?: string;
-  githubWorkflowTrigger?: string;
-  githubWorkflowSha?: string;
-  githubWorkflowName?: string;
-  githubWorkflowRepo?: string;
-  githubWorkflowRef?: string;
 }
 
 export interface PolicyAttestation extends PolicySignature {
@@ -39,25 +34,14 @@ export interface AuthorityMatch {
   static: boolean;
 }
 
-/** Identity fields a keyless verifier may add to a signature outcome (read if present). */
-const IDENTITY_FIELDS = [
-  ['subject', 'subject'],
-  ['issuer', 'issuer'],
-  ['githubWorkflowTrigger', 'githubWorkflowTrigger'],
-  ['githubWorkflowSha', 'githubWorkflowSha'],
-  ['githubWorkflowName', 'githubWorkflowName'],
-  ['githubWorkflowRepository', 'githubWorkflowRepo'],
-  ['githubWorkflowRef', 'githubWorkflowRef'],
-] as const;
-
 export function policySignature(outcome: SignatureOutcome): PolicySignature {
-  const entry: PolicySignature = { id: (outcome.artefact ?? '').replace(/^sha256:/, '') };
-  const fields = outcome as SignatureOutcome & Partial<Record<string, unknown>>;
-  for (const [from, to] of IDENTITY_FIELDS) {
-    const value = fields[from];
-    if (typeof value === 'string' && value !== '') entry[to] = value;
-  }
-  return entry;
+  const subject = outcome.identity?.subjects[0];
+  const issuer = outcome.identity?.issuer;
+  return {
+    id: (outcome.artefact ?? '').replace(/^sha256:/, ''),
+    ...(subject !== undefined && subject !== '' && { subject }),
+    ...(issuer !== undefined && issuer !== '' && { issuer }),
+  };
 }
 
 export function policyAttestation(outcome: SignatureOutcome, predicateType: string): PolicyAttestation {
