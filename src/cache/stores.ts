@@ -9,6 +9,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { digestLike, isDigest } from '../reference/index.js';
+import { isRecord } from '../util/is-record.js';
 import type { CacheBackend, CacheCallOptions, Peeked } from './backend.js';
 
 /** The parts of a verdict the cache reads to decide how long to keep it (structurally the policy `Verdict`). */
@@ -34,10 +35,6 @@ export const DEFAULT_VERDICT_TTLS: VerdictTtls = { passMs: 10 * 60_000, failMs: 
 export const DEFAULT_TAG_TTL_MS = 30_000;
 export const DEFAULT_ARTEFACT_TTL_MS = 24 * 60 * 60_000;
 export const DEFAULT_MAX_ARTEFACT_BYTES = 1024 * 1024;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

@@ -69,10 +69,10 @@ export const stderrCacheLogger: CacheLogger = {
   info() {},
 };
 
-function isBackend(cache: CacheSetup): cache is CacheBackend {
+/** An open cache rather than `--cache` flags. */
+export function isCacheBackend(cache: CacheBackend | CacheFlags): cache is CacheBackend {
   return typeof (cache as Partial<CacheBackend>).get === 'function';
 }
-type CacheSetup = NonNullable<CheckerSetup['cache']>;
 
 export async function createImageChecker(setup: CheckerSetup): Promise<ImageCheckerHandle> {
   let engine: PolicyEngine | undefined;
@@ -103,7 +103,7 @@ export async function createImageChecker(setup: CheckerSetup): Promise<ImageChec
       baseCredentials,
     );
     let cache: CacheBackend;
-    if (setup.cache !== undefined && isBackend(setup.cache)) cache = setup.cache;
+    if (setup.cache !== undefined && isCacheBackend(setup.cache)) cache = setup.cache;
     else {
       ownedCache = await openCache(setup.cache ?? {}, setup.logger ?? stderrCacheLogger);
       cache = ownedCache;

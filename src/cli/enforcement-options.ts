@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-
-/** Comma-separated and repeatable: `--warn-namespaces dev,team-* --warn-namespaces staging`. */
-export function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((entry) => entry.trim())];
-}
+import { collectList } from './repeatable.js';
 
 /**
  * `--audit` and the per-namespace overrides, declared once so that the webhook and `vouch audit` —

@@ -53,7 +53,8 @@ export async function createClient(
       throw new CliError('CONFIG', `--ca-file ${options.caFile} holds no PEM certificate`);
   }
   return new RegistryClient({
-    credentials: await loadCredentials(options),
+    // Callers that pass credentials have read the docker config already (and chained it behind theirs).
+    credentials: extra.credentials ?? (await loadCredentials(options)),
     insecureRegistries: options.allowHttpRegistry ?? [],
     ...(caCertificates !== undefined && { caCertificates }),
     defaultTimeoutMs: timeoutMs(options),

@@ -12,6 +12,7 @@ import type { SignatureAuthority, SignatureSource } from '../verify/authority.js
 import type { KeylessFlags } from '../verify/keyless/policy.js';
 import type { TrustedRoot } from '../verify/trust/trusted-root.js';
 import { CliError } from './errors.js';
+import { collect } from './repeatable.js';
 
 /** The parsed flags, by commander's attribute names (the keyless ones are cosign's, see `KeylessFlags`). */
 export interface VerificationFlags extends KeylessFlags {
@@ -26,8 +27,6 @@ export interface VerificationFlags extends KeylessFlags {
   caIntermediates?: string;
   certificateChain?: string;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The flags that only make sense for keyless verification, by option name and flag. */
 const KEYLESS_FLAGS: ReadonlyArray<readonly [keyof VerificationFlags, string]> = [

@@ -8,6 +8,7 @@
  * matching slow however many wildcards it has, and so that the same code can answer "could this glob
  * match the digest form of this repository, whatever the digest?" without knowing the digest yet.
  */
+import { DIGEST_HEX_LENGTHS } from '../reference/index.js';
 
 const GLOB_CHARACTERS = /^[a-zA-Z0-9\-_:/*.@]+$/;
 
@@ -143,8 +144,6 @@ export function globMatches(pattern: string, name: string): boolean {
   if (shape === 'one-star') return !name.slice(prefix.length, name.length - suffix.length).includes('/');
   return run(tokens, name, 0);
 }
-
-const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /**
  * Whether the pattern matches `repository@<algorithm>:<hex>` for at least one digest. A caller holding

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidReferenceError } from './errors.js';
 
 /** Digest algorithms with a registered length (go-digest / OCI image spec). */
-const HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+export const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
 const ALGORITHM = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*$/;
 
@@ -27,7 +27,7 @@ export function checkDigest(digest: string, input: string = digest): void {
       `digest algorithm ${JSON.stringify(algorithm)} is malformed`,
     );
   }
-  const length = HEX_LENGTH[algorithm];
+  const length = DIGEST_HEX_LENGTHS[algorithm];
   if (length === undefined) {
     throw new InvalidReferenceError(
       'UNSUPPORTED_DIGEST_ALGORITHM',

@@ -1,4 +1,11 @@
-export { checkDigest, digestLike, digestToTag, isDigest, sha256Digest } from './digest.js';
+export {
+  checkDigest,
+  DIGEST_HEX_LENGTHS,
+  digestLike,
+  digestToTag,
+  isDigest,
+  sha256Digest,
+} from './digest.js';
 export { InvalidReferenceError, type ReferenceErrorCode } from './errors.js';
 export {
   DEFAULT_TAG,

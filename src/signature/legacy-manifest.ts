@@ -1,4 +1,4 @@
-import { checkDigest, sha256Digest } from '../reference/index.js';
+import { checkDigest, digestToTag, sha256Digest } from '../reference/index.js';
 import { type Descriptor, isIndex, type Manifest, MediaType } from '../registry/index.js';
 import { goJson, sortedRecord } from './encoding.js';
 import { SignatureError } from './errors.js';
@@ -12,7 +12,7 @@ export type LegacySuffix = 'sig' | 'att';
 
 export function legacyTag(digest: string, suffix: LegacySuffix, prefix = ''): string {
   checkDigest(digest);
-  return `${prefix}${digest.replace(':', '-')}.${suffix}`;
+  return `${prefix}${digestToTag(digest)}.${suffix}`;
 }
 
 export function layerDescriptor(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assertBundle, type Bundle, bundleFromJSON, bundleToJSON, toDSSEBundle } from '@sigstore/bundle';
-import { sha256Digest } from '../reference/index.js';
+import { digestToTag, sha256Digest } from '../reference/index.js';
 import { type Descriptor, MediaType } from '../registry/index.js';
 import { goJson, isRecord, parseJson, sortedRecord } from './encoding.js';
 import { SignatureError } from './errors.js';
@@ -77,7 +77,7 @@ export function buildBundleReferrerManifest(input: {
     mediaType: CosignMediaType.SIGSTORE_BUNDLE_V03,
     digest: layerDigest,
     size: input.bundle.byteLength,
-    annotations: { 'org.opencontainers.image.title': `${layerDigest.replace(':', '-')}.sigstore.json` },
+    annotations: { 'org.opencontainers.image.title': `${digestToTag(layerDigest)}.sigstore.json` },
   };
   const annotations = sortedRecord({
     [CosignAnnotation.BUNDLE_CONTENT]: 'dsse-envelope',

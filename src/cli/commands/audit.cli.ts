@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { addCacheOptions } from '../cache-options.js';
 import { addEnforcementOptions } from '../enforcement-options.js';
+import { collect } from '../repeatable.js';
 import type { AuditOptions } from './audit.js';
 
 export const auditCommand: CommandModule = {
@@ -22,7 +23,7 @@ export const auditCommand: CommandModule = {
       .option(
         '--policy <path>',
         'ClusterImagePolicy file or directory (repeatable; default: $VOUCH_POLICY)',
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+        collect,
       )
       .option('--report', 'print PolicyReports (YAML) on stdout', false)
       .addOption(

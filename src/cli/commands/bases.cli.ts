@@ -1,9 +1,8 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { collect } from '../repeatable.js';
 import { addVerificationFlags } from '../verification-flags.js';
 import type { BasesOptions } from './bases.js';
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
  * `--no-match-policy` is policy-controller's name; commander would read a `--no-` prefix as the negation

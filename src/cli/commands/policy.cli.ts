@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { collect } from '../repeatable.js';
 import type { PolicyLintOptions, PolicyTestOptions } from './policy.js';
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export const policyCommand: CommandModule = {
   example: 'vouch policy test --policy policies/ --image 127.0.0.1:5000/demo/app:v1',

@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
+import { collect } from '../repeatable.js';
 import type { SignOptions } from './sign.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export const signCommand: CommandModule = {
   example: 'vouch sign --key cosign.key -a ci=build-42 127.0.0.1:5000/demo/app:v1',

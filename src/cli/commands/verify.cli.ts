@@ -1,10 +1,9 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { addCacheOptions } from '../cache-options.js';
+import { collect } from '../repeatable.js';
 import { addVerificationFlags } from '../verification-flags.js';
 import type { VerifyOptions } from './verify.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** policy-controller's name; declared plainly because commander reads `--no-` as a negation. */
 function noMatchPolicyOption(): Option {

@@ -10,7 +10,13 @@ import type { PolicyEngine } from '../../policy/engine/index.js';
 import { formatIssue, loadPolicies, PolicyError } from '../../policy/index.js';
 import { RegistryTrouble, type RequestEvent } from '../../registry/index.js';
 import type { CacheFlags } from '../cache-options.js';
-import { createImageChecker, type ImageCheckerHandle, openCache, stderrCacheLogger } from '../checker.js';
+import {
+  createImageChecker,
+  type ImageCheckerHandle,
+  isCacheBackend,
+  openCache,
+  stderrCacheLogger,
+} from '../checker.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { printLines, write } from '../output.js';
@@ -49,10 +55,6 @@ export interface EngineFactory extends CheckerFactory {
   readonly cache: CacheBackend;
   /** The engine in force (after the first successful load). */
   current(): PolicyEngine | undefined;
-}
-
-function isCacheBackend(cache: CacheFlags | CacheBackend): cache is CacheBackend {
-  return typeof (cache as Partial<CacheBackend>).get === 'function';
 }
 
 /**

@@ -3,6 +3,7 @@
  * uid, operation, kind, the objects being objects), tolerant of every field Kubernetes may add.
  */
 import { z } from 'zod';
+import { isRecord } from '../../util/is-record.js';
 import { AdmissionError } from './errors.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -137,12 +138,6 @@ function toRequest(request: z.infer<typeof AdmissionRequestSchema>): AdmissionRe
 }
 
 // ---------------------------------------------------------------- the same rules, without copying
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 

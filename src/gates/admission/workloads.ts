@@ -3,6 +3,7 @@
  * pointer of the string that names it (so that a patch can replace exactly that string).
  */
 import { z } from 'zod';
+import { isRecord } from '../../util/is-record.js';
 import { AdmissionError } from './errors.js';
 import { describeIssues } from './review.js';
 
@@ -88,10 +89,6 @@ export const PodSpec = z.looseObject({
 type PodSpec = z.infer<typeof PodSpec>;
 
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 

@@ -10,6 +10,7 @@
 import { RE2JS } from 're2js';
 import { describeError } from '../../errors.js';
 import { parseReference } from '../../reference/index.js';
+import { isAbsoluteUrl } from '../../util/url.js';
 import { canonicalHash } from '../fingerprint.js';
 import { globAdvice, globError, globPattern } from '../glob.js';
 import { CONTROLLER_NAMESPACE, type SuppliedObjects } from '../load/references.js';
@@ -695,15 +696,6 @@ function parseOci(oci: string): SignatureSource['oci'] | string {
   if (!HOST.test(oci))
     return `${JSON.stringify(oci)} is neither a registry host[:port] nor registry/repository`;
   return { registry: oci === 'docker.io' || oci === 'registry-1.docker.io' ? 'index.docker.io' : oci };
-}
-
-function isAbsoluteUrl(value: string): boolean {
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Go's `url.ParseRequestURI`: an absolute URI, or an absolute path. */

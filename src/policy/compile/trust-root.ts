@@ -3,6 +3,7 @@
  * material (certificate pools, log keys) belongs to the keyless verifier (`src/verify/trust`).
  */
 import { X509Certificate } from 'node:crypto';
+import { isAbsoluteUrl } from '../../util/url.js';
 import { canonicalHash } from '../fingerprint.js';
 import { decodeBase64 } from '../load/references.js';
 import type {
@@ -41,7 +42,7 @@ export function compileTrustRoot(
     const root = rootJson(spec.remote.root, 'spec.remote.root', reporter);
     if (spec.remote.mirror === undefined)
       reporter.error('INVALID', 'spec.remote.mirror', 'required field is missing');
-    else if (!isUrl(spec.remote.mirror))
+    else if (!isAbsoluteUrl(spec.remote.mirror))
       reporter.error(
         'INVALID',
         'spec.remote.mirror',
@@ -233,13 +234,4 @@ function transparencyLog(
   } else ok = false;
   if (!ok || publicKey === undefined) return undefined;
   return { baseURL: input.baseURL!, hashAlgorithm: input.hashAlgorithm!, publicKey };
-}
-
-function isUrl(value: string): boolean {
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,6 +7,7 @@
 import { describeError, VouchError } from '../../errors.js';
 import { parsePublicKey } from '../../signature/index.js';
 import { encodePem } from '../../signature/keys/pem.js';
+import { isRecord } from '../../util/is-record.js';
 import {
   type KeyAuthority,
   type KeylessAuthority,
@@ -179,10 +180,6 @@ function splitCaCertificates(pem: string, authority: string): { roots: string; i
   const text = (entries: typeof certificates) =>
     entries.map((entry) => encodePem('CERTIFICATE', entry.der)).join('');
   return { roots: text(roots), ...(intermediates.length > 0 && { intermediates: text(intermediates) }) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

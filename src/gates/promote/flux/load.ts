@@ -6,6 +6,7 @@
  */
 import type { Document } from 'yaml';
 import { parseReference } from '../../../reference/index.js';
+import { isRecord } from '../../../util/is-record.js';
 import { PromoteError, type PromoteErrorCode } from '../errors.js';
 import { collectYamlFiles, displayPath, formatLocation, readText, type SourceLocation } from '../files.js';
 import { TagPolicy, type TagPolicySpec } from '../tags/policy.js';
@@ -70,10 +71,6 @@ interface Candidate {
   /** Path of the object inside the document (`[]`, or `['items', 3]` in a List). */
   base: (string | number)[];
   value: Record<string, unknown>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function* objectsIn(source: YamlSource): Generator<Candidate> {
