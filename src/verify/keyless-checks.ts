@@ -121,7 +121,7 @@ export async function checkBundleKeyless(
     bundle,
     { digest },
     { keyless: authority.policy },
-    { trustedRoot: authority.trustedRoot },
+    { trustedRoot: authority.trustedRoot, dsseOnly: true },
   );
   if (result.bundle?.content === 'message-signature')
     return rejected(

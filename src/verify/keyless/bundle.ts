@@ -43,6 +43,12 @@ export interface BundleVerifyOptions {
   trustedRoot: TrustedRoot;
   /** The current time, for certificates judged "now" under --insecure-ignore-tlog. */
   now?: Date;
+  /**
+   * Only a DSSE envelope can be what the caller wants (an image's signature or attestation): a message
+   * signature is turned away before any cryptography, so that a registry cannot make vouch verify
+   * bundles that could never count.
+   */
+  dsseOnly?: boolean;
 }
 
 export interface BundleVerification extends KeylessVerification {
@@ -111,6 +117,8 @@ export function verifyBundle(
   }
   const content = bundle.content.$case === 'dsseEnvelope' ? 'dsse' : 'message-signature';
   described = { mediaType, version: MEDIA_TYPES[mediaType] as '0.1' | '0.2' | '0.3', content };
+  if (options.dsseOnly && content === 'message-signature')
+    return fail('UNSUPPORTED', 'the bundle holds a message signature, not a DSSE envelope');
 
   const material = bundle.verificationMaterial.content;
   if (keyless && material.$case === 'publicKey')

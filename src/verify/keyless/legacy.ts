@@ -148,10 +148,12 @@ export function verifyLegacyKeylessAttestation(
       throw error;
     }
     const pae = preAuthEncoding(envelope.payloadType, envelope.payload);
-    // An envelope may carry several signatures; the one made with the certificate's key is judged.
+    // An envelope may carry several signatures; the one made with the certificate's key is judged (a
+    // lone signature is judged as it is: the verifier checks it below).
     const signature =
-      envelope.signatures.find((entry) => sigstoreCrypto.verify(pae, leafKey, entry.sig))?.sig ??
-      (envelope.signatures[0] as { sig: Buffer }).sig;
+      (envelope.signatures.length > 1
+        ? envelope.signatures.find((entry) => sigstoreCrypto.verify(pae, leafKey, entry.sig))?.sig
+        : undefined) ?? (envelope.signatures[0] as { sig: Buffer }).sig;
     return {
       signature,
       logged: { kind: 'dsse', envelope },

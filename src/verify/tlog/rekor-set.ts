@@ -164,14 +164,10 @@ export function toTransparencyLogEntry(
 }
 
 /** The transparency logs of a trusted root as `verifyRekorBundle` takes them (logs whose key vouch cannot use are left out). */
-export function trustedRekorLogs(
-  tlogs: readonly {
-    logID: Buffer;
-    publicKey: KeyObject;
-    validFor: { start: Date; end: Date };
-    baseURL: string;
-  }[],
-): TrustedRekorLog[] {
+export function trustedRekorLogs(tlogs: readonly TrustedRootLog[]): TrustedRekorLog[] {
+  // The same trust material serves every signature it verifies: convert its keys once.
+  const known = converted.get(tlogs);
+  if (known !== undefined) return known;
   const logs: TrustedRekorLog[] = [];
   for (const log of tlogs) {
     try {
@@ -185,8 +181,18 @@ export function trustedRekorLogs(
       if (!(error instanceof SignatureError)) throw error;
     }
   }
+  converted.set(tlogs, logs);
   return logs;
 }
+
+interface TrustedRootLog {
+  logID: Buffer;
+  publicKey: KeyObject;
+  validFor: { start: Date; end: Date };
+  baseURL: string;
+}
+
+const converted = new WeakMap<readonly TrustedRootLog[], TrustedRekorLog[]>();
 
 type BodyCheck = { kind: string; version: string } | { code: RekorSetFailureCode; reason: string };
 type Json = Record<string, unknown>;
