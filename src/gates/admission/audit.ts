@@ -3,10 +3,10 @@
  * (files, directories, multi-document YAML, stdin, `kind: List`), the same image checks as the
  * webhook, and the results as a table or as wgpolicyk8s.io/v1alpha2 PolicyReports.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { describeError } from '../../errors.js';
+import { listSourceFiles } from '../../policy/load/sources.js';
 import type { FailureKind, Verdict } from '../../policy/verdict.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 import type { EnforcementMode } from './enforcement.js';
@@ -28,8 +28,6 @@ export interface ManifestSource {
   text: string;
 }
 
-const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
-
 /**
  * Reads every source: `-` is standard input (read once), a directory is walked (YAML and JSON files,
  * hidden entries skipped, sorted so output is stable), anything else is read as a file.
@@ -47,28 +45,25 @@ export async function readManifestSources(
       sources.push({ name: '-', text: await readStdin() });
       continue;
     }
-    await collect(path, true, sources);
+    await collect(path, sources);
   }
   return sources;
 }
 
-async function collect(path: string, explicit: boolean, sources: ManifestSource[]): Promise<void> {
-  let info: Awaited<ReturnType<typeof stat>>;
+/** A file or directory's manifests, listed as policy files are (YAML and JSON, hidden entries skipped). */
+async function collect(path: string, sources: ManifestSource[]): Promise<void> {
+  let files: string[];
   try {
-    info = await stat(path);
+    files = await listSourceFiles([path]);
   } catch (error) {
     throw new AdmissionError('MANIFEST', `cannot read ${path}: ${describeError(error)}`, { cause: error });
   }
-  if (info.isDirectory()) {
-    const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
-    for (const entry of entries) await collect(join(path, entry), false, sources);
-    return;
-  }
-  if (!explicit && !MANIFEST_EXTENSIONS.test(path)) return;
-  try {
-    sources.push({ name: path, text: await readFile(path, 'utf8') });
-  } catch (error) {
-    throw new AdmissionError('MANIFEST', `cannot read ${path}: ${describeError(error)}`, { cause: error });
+  for (const file of files) {
+    try {
+      sources.push({ name: file, text: await readFile(file, 'utf8') });
+    } catch (error) {
+      throw new AdmissionError('MANIFEST', `cannot read ${file}: ${describeError(error)}`, { cause: error });
+    }
   }
 }
 

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describeError } from '../../errors.js';
+import { listSourceFiles } from '../../policy/load/sources.js';
 import { AdmissionError } from './errors.js';
 import type { ActivePolicies } from './gate.js';
 
@@ -28,8 +29,6 @@ export interface CheckerFactory {
   close(): Promise<void>;
 }
 
-const POLICY_EXTENSIONS = /\.(ya?ml|json)$/i;
-
 /**
  * A fingerprint of the policy files' contents: regular files (symlinks followed) ending in .yaml,
  * .yml or .json; in directories, entries whose names start with "." are skipped — that is where a
@@ -37,23 +36,12 @@ const POLICY_EXTENSIONS = /\.(ya?ml|json)$/i;
  */
 export async function fingerprintPolicyFiles(paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  const files: string[] = [];
-  for (const path of paths) await collect(path, true, files);
+  const files = await listSourceFiles(paths);
   for (const file of files) {
     hash.update(file).update('\u0000');
     hash.update(await readFile(file)).update('\u0000');
   }
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function collect(path: string, explicit: boolean, files: string[]): Promise<void> {
-  const info = await stat(path);
-  if (info.isDirectory()) {
-    const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
-    for (const entry of entries) await collect(join(path, entry), false, files);
-  } else if (info.isFile() && (explicit || POLICY_EXTENSIONS.test(path))) {
-    files.push(path);
-  }
 }
 
 export interface PolicyWatcherEvents {

@@ -102,6 +102,18 @@ async function walk(directory: string): Promise<string[]> {
 }
 
 /**
+ * The files a path stands for, in the order they are read: a file whatever its name; a directory's
+ * `*.yaml`, `*.yml` and `*.json` files, recursively, sorted, entries starting with "." skipped. The
+ * webhook's reload fingerprint and `vouch audit` list files with it too, so all three agree. A path
+ * that cannot be read throws.
+ */
+export async function listSourceFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) files.push(...((await stat(path)).isDirectory() ? await walk(path) : [path]));
+  return files;
+}
+
+/**
  * Reads every path: a file is read whatever its name; a directory contributes its `*.yaml`, `*.yml`
  * and `*.json` files, recursively. A file reached twice (given twice, or through a directory and by
  * name) is read once; pass the same `seen` set to later calls to extend that to them.
@@ -111,8 +123,7 @@ export async function readSources(paths: readonly string[], seen = new Set<strin
   for (const path of paths) {
     let files: string[];
     try {
-      const info = await stat(path);
-      files = info.isDirectory() ? await walk(path) : [path];
+      files = await listSourceFiles([path]);
     } catch (error) {
       result.issues.push({ code: 'READ', source: path, message: `cannot read: ${describeFsError(error)}` });
       continue;
