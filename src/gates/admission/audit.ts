@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { describeError } from '../../errors.js';
 import { listSourceFiles } from '../../policy/load/sources.js';
 import type { FailureKind, Verdict } from '../../policy/verdict.js';
+import { formatColumns } from '../../util/columns.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 import type { EnforcementMode } from './enforcement.js';
 import { AdmissionError } from './errors.js';
@@ -380,14 +381,7 @@ export function formatAuditTable(results: readonly AuditResult[]): string[] {
       ]);
     }
   }
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
+  return formatColumns(rows);
 }
 
 function detail(image: AuditedImage): string {

@@ -41,31 +41,9 @@ export function pinSiteFromOrigins(value: string, origins: readonly number[]): P
   return { kind: 'insert', offset: end + 1 };
 }
 
-/** A replacement of `[start, end)` in a file's text. */
-export interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
+import type { TextEdit } from '../../util/text-edits.js';
 
-/** Applies non-overlapping edits (identical duplicates are applied once). */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const unique = dedupeEdits(edits).sort((a, b) => a.start - b.start || a.end - b.end);
-  let out = '';
-  let cursor = 0;
-  for (const edit of unique) {
-    if (edit.start < cursor) throw new RangeError(`overlapping edits at offset ${edit.start}`);
-    out += text.slice(cursor, edit.start) + edit.text;
-    cursor = edit.end;
-  }
-  return out + text.slice(cursor);
-}
-
-function dedupeEdits(edits: readonly TextEdit[]): TextEdit[] {
-  const seen = new Map<string, TextEdit>();
-  for (const edit of edits) seen.set(`${edit.start}:${edit.end}:${edit.text}`, edit);
-  return [...seen.values()];
-}
+export { applyEdits, type TextEdit } from '../../util/text-edits.js';
 
 export type PinOutcome =
   /** `@digest` added. */

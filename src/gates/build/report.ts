@@ -3,6 +3,7 @@
  * `ERROR:` lines saying why each reference is not verified, and one JSON document for machines.
  */
 import type { Verdict } from '../../policy/verdict.js';
+import { formatColumns } from '../../util/columns.js';
 import type { BuildGateResult, BuildGateRow, RowStatus } from './gate.js';
 import type { PinOutcome } from './pin.js';
 import type { ArgLocation, ArgUse, BaseReference, ReferenceKind } from './types.js';
@@ -25,14 +26,7 @@ export function formatTable(result: BuildGateResult): string[] {
     row.verdict?.digest ?? '-',
     row.status,
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((cell) => (cell[column] as string).length)),
-  );
-  return [header, ...cells].map((cell) =>
-    cell
-      .map((text, column) => (column === cell.length - 1 ? text : text.padEnd(widths[column] as number)))
-      .join('  '),
-  );
+  return formatColumns([header, ...cells]);
 }
 
 /** Why a row is not verified, one reason per entry (empty for verified rows). */

@@ -3,6 +3,7 @@
  * key order, indentation, line endings and every other byte of the file stay as they were.
  */
 import { parse } from 'yaml';
+import { applyEdits as applyTextEdits } from '../../util/text-edits.js';
 import type { ScalarStyle } from './markers.js';
 
 export interface ValueEdit {
@@ -40,15 +41,10 @@ function isSafePlain(value: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.:/@+-]*$/.test(value) && !value.includes(': ') && !value.endsWith(':');
 }
 
-/** Applies non-overlapping edits to `text`. */
+/** Applies non-overlapping value edits to `text`, each value written in its scalar's style. */
 export function applyEdits(text: string, edits: readonly ValueEdit[]): string {
-  const sorted = [...edits].sort((a, b) => b.start - a.start);
-  let out = text;
-  let limit = Number.POSITIVE_INFINITY;
-  for (const edit of sorted) {
-    if (edit.end > limit) throw new Error('overlapping edits');
-    out = out.slice(0, edit.start) + scalarSource(edit.value, edit.style) + out.slice(edit.end);
-    limit = edit.start;
-  }
-  return out;
+  return applyTextEdits(
+    text,
+    edits.map((edit) => ({ start: edit.start, end: edit.end, text: scalarSource(edit.value, edit.style) })),
+  );
 }
