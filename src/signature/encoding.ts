@@ -1,6 +1,7 @@
 import { SignatureError } from './errors.js';
 
-const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Standard base64 with padding, nothing else (what Sigstore's JSON and cosign's annotations hold). */
+export const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * Decodes standard base64 strictly, as Go's `base64.StdEncoding` does: padding required, no stray

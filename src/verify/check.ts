@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import type { InTotoStatement, PublicKey, RekorBundle } from '../signature/index.js';
 import {
   CosignAnnotation,
@@ -82,8 +83,7 @@ export function fetchFailed(
   what: string,
 ): SignatureCheck {
   const kind = registryFailureKind(error);
-  const message = error instanceof Error ? error.message : String(error);
-  const check = rejected(source, format, artefact, `cannot read ${what}: ${message}`);
+  const check = rejected(source, format, artefact, `cannot read ${what}: ${describeError(error)}`);
   return kind ? { ...check, failure: kind } : check;
 }
 

@@ -44,7 +44,7 @@ function keylessLayer(
   const artefact = descriptor.digest;
   const reject = (reason: string) => rejected(source, 'legacy', artefact, reason);
   if (descriptor.mediaType !== mediaType)
-    return reject(`layer is ${descriptor.mediaType}, not ${noun}, so it never counts`);
+    return reject(`layer is ${descriptor.mediaType}, not a ${noun}, so it never counts`);
   if (!layer.blob) return reject(`the ${noun} was not fetched`);
   if (!layer.blob.ok) return fetchFailed(source, 'legacy', artefact, layer.blob.error, `the ${noun}`);
   const parts = legacyKeylessFromAnnotations(layer.blob.value, descriptor.annotations ?? {});
@@ -64,7 +64,7 @@ export function checkLegacySignatureKeyless(
   authority: KeylessAuthority,
   digest: string,
 ): SignatureCheck {
-  const parts = keylessLayer(layer, 'sig-tag', CosignMediaType.SIMPLE_SIGNING, 'a simple-signing payload');
+  const parts = keylessLayer(layer, 'sig-tag', CosignMediaType.SIMPLE_SIGNING, 'simple-signing payload');
   if ('outcome' in parts) return parts;
   const result = verifyLegacyKeyless(parts, authority.policy, {
     trustedRoot: authority.trustedRoot,
@@ -85,7 +85,7 @@ export function checkLegacyAttestationKeyless(
   digest: string,
   predicateType: string,
 ): SignatureCheck {
-  const parts = keylessLayer(layer, 'att-tag', CosignMediaType.DSSE_ENVELOPE, 'a DSSE envelope');
+  const parts = keylessLayer(layer, 'att-tag', CosignMediaType.DSSE_ENVELOPE, 'DSSE envelope');
   if ('outcome' in parts) return parts;
   const result = verifyLegacyKeylessAttestation(parts, authority.policy, {
     trustedRoot: authority.trustedRoot,

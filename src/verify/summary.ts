@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import type { SignatureAuthority } from './authority.js';
 import type { SignatureCheck } from './check.js';
 import { registryFailureKind } from './failures.js';
@@ -62,7 +63,7 @@ export function summarize(input: {
   const registryProblems = [
     ...input.lookupFailures.map((f) => ({
       kind: registryFailureKind(f.error),
-      text: `${f.what}: ${message(f.error)}`,
+      text: `${f.what}: ${describeError(f.error)}`,
     })),
     ...checks
       .filter((c) => c.failure)
@@ -100,10 +101,6 @@ export function describeIdentity(
 ): string {
   if (!identity) return 'a certificate';
   return `${identity.subjects.join(', ') || '(no subject)'} (issuer ${identity.issuer ?? 'none'})`;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function tlogOf(verified: readonly SignatureCheck[]): TransparencyLogOutcome {

@@ -14,7 +14,7 @@ const KEY_DETAILS: Record<KeyAlgorithm, LogJson['publicKey']['keyDetails']> = {
 };
 
 /** Trusted since 1970: keys given without a validity window (a `--rekor-key`, a TrustRoot resource). */
-const EPOCH = '1970-01-01T00:00:00Z';
+export const EPOCH = '1970-01-01T00:00:00Z';
 
 /**
  * A transparency (or CT) log entry of a trusted root for a bare public key: its log ID is the SHA-256

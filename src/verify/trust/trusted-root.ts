@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { type PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { z } from 'zod';
+import { STD_BASE64 } from '../../signature/encoding.js';
 import { VerifyError } from '../errors.js';
 import { readTrustFile } from './files.js';
 import { parseCertificateDer } from './pem.js';
@@ -14,11 +15,10 @@ export const TRUSTED_ROOT_MEDIA_TYPES = [
   'application/vnd.dev.sigstore.trustedroot.v0.2+json',
 ] as const;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // protobuf JSON Timestamp: RFC 3339 in UTC, optional fraction.
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
-const base64 = z.string().min(1).regex(BASE64, 'must be standard base64');
+const base64 = z.string().min(1).regex(STD_BASE64, 'must be standard base64');
 const timestamp = z
   .string()
   .regex(TIMESTAMP, 'must be an RFC 3339 UTC timestamp')

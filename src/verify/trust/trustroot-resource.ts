@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { VerifyError } from '../errors.js';
 import { readTrustFile } from './files.js';
-import { logFromKey } from './log-keys.js';
+import { EPOCH, logFromKey } from './log-keys.js';
 import { parseCertificatesPem, parsePublicKeyPem } from './pem.js';
 import { parseTrustedRoot, parseTrustedRootText, type TrustedRootJson } from './trusted-root.js';
 
@@ -151,8 +151,6 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
     validFor: { start: EPOCH },
   };
 }
-
-const EPOCH = '1970-01-01T00:00:00Z';
 
 function toLog(entry: z.infer<typeof log>, what: string) {
   const key = parsePublicKeyPem(decodePem(entry.publicKey, `${what} publicKey`), `${what} publicKey`);
