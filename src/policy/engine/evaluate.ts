@@ -20,7 +20,6 @@ import { isCelError } from '../../verify/errors.js';
 import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome, FailureKind } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
-import { matchPolicies } from '../match.js';
 import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';
 import { denial, type PolicyOutcome, type ResourceContext, type Verdict } from '../verdict.js';
 import { ArtefactPool, type RegistryClients } from './artefacts.js';
@@ -57,10 +56,8 @@ export interface EvaluationContext {
   clients?: RegistryClients;
   /** The object the image came from (policy `match` rules, CEL `spec` / `metadata`). */
   resource?: ResourceContext;
-  /** Overrides the policy set's no-match policy (a gate's own default). */
-  noMatchPolicy?: NoMatchPolicy;
-  /** The matching policies when the caller already knows them; matched here otherwise. */
-  policies?: readonly CompiledPolicy[];
+  /** The policies that match the image (the engine matches, and remembers, before it evaluates). */
+  policies: readonly CompiledPolicy[];
   /** Registry problems seen by the clients, for the words of a timeout. */
   trouble?: RegistryTrouble;
 }
@@ -110,12 +107,7 @@ export async function evaluate(
 ): Promise<Verdict> {
   const { reference } = target;
   const prepared = preparedPolicySet(policySet);
-  const policies =
-    context.policies ??
-    matchPolicies(policySet, {
-      image: reference,
-      ...(context.resource !== undefined && { resource: context.resource }),
-    });
+  const { policies } = context;
   const byDigest = reference.digest !== undefined;
   const verified = byDigest
     ? {
@@ -124,8 +116,7 @@ export async function evaluate(
       }
     : {};
 
-  if (policies.length === 0)
-    return noMatchVerdict(target.image, context.noMatchPolicy ?? policySet.noMatchPolicy, verified);
+  if (policies.length === 0) return noMatchVerdict(target.image, policySet.noMatchPolicy, verified);
 
   const ready = policies.map((policy) => prepared.get(policy));
   const needsRegistry = ready.some((policy) => !policy.staticOnly);
