@@ -14,6 +14,17 @@ import type { TrustedRoot } from '../verify/trust/trusted-root.js';
 import { CliError } from './errors.js';
 import { collect } from './repeatable.js';
 
+/**
+ * `--no-match-policy`, policy-controller's name: commander would read a `--no-` prefix as the negation
+ * of `--match-policy`, so it is declared as an ordinary option stored as `noMatchPolicy`. `help` says
+ * what the command does by default.
+ */
+export function noMatchPolicyOption(help: string): Option {
+  const option = new Option('--no-match-policy <policy>', help).choices(['allow', 'warn', 'deny']);
+  option.negate = false;
+  return option;
+}
+
 /** The parsed flags, by commander's attribute names (the keyless ones are cosign's, see `KeylessFlags`). */
 export interface VerificationFlags extends KeylessFlags {
   key?: string;

@@ -1,21 +1,8 @@
 import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { collect } from '../repeatable.js';
-import { addVerificationFlags } from '../verification-flags.js';
+import { addVerificationFlags, noMatchPolicyOption } from '../verification-flags.js';
 import type { BasesOptions } from './bases.js';
-
-/**
- * `--no-match-policy` is policy-controller's name; commander would read a `--no-` prefix as the negation
- * of `--match-policy`, so it is declared as an ordinary option stored as `noMatchPolicy`.
- */
-function noMatchPolicyOption(): Option {
-  const option = new Option(
-    '--no-match-policy <policy>',
-    'with --policy: for images no policy covers (default: the policy files’ choice, else warn for builds)',
-  ).choices(['allow', 'warn', 'deny']);
-  option.negate = false;
-  return option;
-}
 
 export const basesCommand: CommandModule = {
   example: 'vouch bases --policy policy.yaml --strict --pin .',
@@ -36,7 +23,11 @@ export const basesCommand: CommandModule = {
         ),
       );
     addVerificationFlags(command)
-      .addOption(noMatchPolicyOption())
+      .addOption(
+        noMatchPolicyOption(
+          'with --policy: for images no policy covers (default: the policy files’ choice, else warn for builds)',
+        ),
+      )
       .option('--strict', 'exit 1 on any failure or uncovered image', false)
       .option(
         '--pin',

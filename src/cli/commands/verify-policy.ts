@@ -10,7 +10,7 @@ import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 import type { CacheFlags } from '../cache-options.js';
 import { createImageChecker } from '../checker.js';
-import { CliError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
 import { caCertificates } from './policy.js';
@@ -24,15 +24,8 @@ export interface VerifyPolicyOptions extends GlobalOptions, CacheFlags {
 /** Images checked at once (the registry client also limits requests per registry). */
 const IMAGE_CONCURRENCY = 16;
 
-const NO_MATCH_POLICIES: readonly string[] = ['allow', 'warn', 'deny'];
-
 export async function runVerifyPolicy(images: string[], options: VerifyPolicyOptions): Promise<ExitCode> {
   const refs = parseImages(images);
-  if (options.noMatchPolicy !== undefined && !NO_MATCH_POLICIES.includes(options.noMatchPolicy))
-    throw new CliError(
-      'USAGE',
-      `--no-match-policy must be allow, warn or deny, got ${JSON.stringify(options.noMatchPolicy)}`,
-    );
   const loaded = await loadPolicySet(options.policy, options, {
     ...(options.noMatchPolicy !== undefined && { noMatchPolicy: options.noMatchPolicy }),
   });

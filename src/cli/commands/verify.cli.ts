@@ -2,18 +2,8 @@ import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { addCacheOptions } from '../cache-options.js';
 import { collect } from '../repeatable.js';
-import { addVerificationFlags } from '../verification-flags.js';
+import { addVerificationFlags, noMatchPolicyOption } from '../verification-flags.js';
 import type { VerifyOptions } from './verify.js';
-
-/** policy-controller's name; declared plainly because commander reads `--no-` as a negation. */
-function noMatchPolicyOption(): Option {
-  const option = new Option(
-    '--no-match-policy <policy>',
-    'with --policy: for images no policy covers (default: the policy files’ choice, else deny)',
-  ).choices(['allow', 'warn', 'deny']);
-  option.negate = false;
-  return option;
-}
 
 export const verifyCommand: CommandModule = {
   example: 'vouch verify --key cosign.pub 127.0.0.1:5000/demo/app:v1',
@@ -37,7 +27,11 @@ export const verifyCommand: CommandModule = {
           'verify against ClusterImagePolicy files instead (repeatable)',
         ).argParser(collect),
       )
-      .addOption(noMatchPolicyOption())
+      .addOption(
+        noMatchPolicyOption(
+          'with --policy: for images no policy covers (default: the policy files’ choice, else deny)',
+        ),
+      )
       .option(
         '--signature-repository <repo>',
         'look for signatures in this repository (default: COSIGN_REPOSITORY, else beside the image)',
