@@ -19,6 +19,11 @@ export const DOCKER_HUB_REGISTRY = 'index.docker.io';
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 export const DEFAULT_TAG = 'latest';
 
+/** A registry host as image names spell it: Docker Hub's aliases are `index.docker.io`. */
+export function canonicalRegistry(host: string): string {
+  return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_REGISTRY : host;
+}
+
 /** Distribution's limit on `registry/repository`. */
 const NAME_MAX_LENGTH = 255;
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -74,7 +79,7 @@ export function parseReference(input: string): ImageReference {
   let { registry, path } = splitRegistry(rest);
   if (registry !== undefined) {
     checkRegistry(registry, input);
-    if (DOCKER_HUB_ALIASES.has(registry)) registry = DOCKER_HUB_REGISTRY;
+    registry = canonicalRegistry(registry);
   } else {
     registry = DOCKER_HUB_REGISTRY;
   }

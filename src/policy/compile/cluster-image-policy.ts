@@ -9,7 +9,7 @@
  */
 import { RE2JS } from 're2js';
 import { describeError } from '../../errors.js';
-import { parseReference } from '../../reference/index.js';
+import { canonicalRegistry, parseReference } from '../../reference/index.js';
 import { isAbsoluteUrl } from '../../util/url.js';
 import { canonicalHash } from '../fingerprint.js';
 import { globAdvice, globError, globPattern } from '../glob.js';
@@ -695,7 +695,7 @@ function parseOci(oci: string): SignatureSource['oci'] | string {
   }
   if (!HOST.test(oci))
     return `${JSON.stringify(oci)} is neither a registry host[:port] nor registry/repository`;
-  return { registry: oci === 'docker.io' || oci === 'registry-1.docker.io' ? 'index.docker.io' : oci };
+  return { registry: canonicalRegistry(oci) };
 }
 
 /** Go's `url.ParseRequestURI`: an absolute URI, or an absolute path. */
