@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as canonicalizeModule from 'canonicalize';
-import type { CompiledPolicy, CompiledTrustRoot, PolicySet } from './model.js';
+import type { CompiledAuthority, CompiledPolicy, CompiledTrustRoot, PolicySet } from './model.js';
 
 /** Bumped when the meaning of compiled policies changes, so old cached verdicts stop matching. */
 export const FINGERPRINT_VERSION = 'vouch-policy/1';
@@ -24,16 +24,23 @@ export function canonicalHash(value: unknown): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The TrustRoots an authority names, each with the field that names it (static authorities name none). */
+export function trustRootRefs(authority: CompiledAuthority): Array<[field: string, name: string]> {
+  if (authority.type === 'static') return [];
+  const refs: Array<[string, string | undefined]> = [
+    ['keyless.trustRootRef', authority.type === 'keyless' ? authority.trustRootRef : undefined],
+    ['ctlog.trustRootRef', authority.tlog?.trustRootRef],
+    ['rfc3161timestamp.trustRootRef', authority.timestamp?.trustRootRef],
+  ];
+  return refs.filter((ref): ref is [string, string] => ref[1] !== undefined);
+}
+
 /** Names of the TrustRoots the policies refer to (keyless, ctlog and rfc3161timestamp trustRootRef). */
 export function referencedTrustRoots(policies: readonly CompiledPolicy[]): string[] {
   const names = new Set<string>();
   for (const policy of policies)
-    for (const authority of policy.authorities) {
-      if (authority.type === 'static') continue;
-      if (authority.type === 'keyless' && authority.trustRootRef) names.add(authority.trustRootRef);
-      if (authority.tlog?.trustRootRef) names.add(authority.tlog.trustRootRef);
-      if (authority.timestamp?.trustRootRef) names.add(authority.timestamp.trustRootRef);
-    }
+    for (const authority of policy.authorities)
+      for (const [, name] of trustRootRefs(authority)) if (name) names.add(name);
   return [...names].sort();
 }
 

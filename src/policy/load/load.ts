@@ -26,7 +26,7 @@ import {
   PolicyError,
   type PolicyIssue,
 } from '../errors.js';
-import { referencedTrustRoots } from '../fingerprint.js';
+import { referencedTrustRoots, trustRootRefs } from '../fingerprint.js';
 import type { CompiledPolicy, CompiledTrustRoot, NoMatchPolicy, PolicySet, PullSecret } from '../model.js';
 import { type ClusterImagePolicyInput, clusterImagePolicySchema } from '../schema/cluster-image-policy.js';
 import { schemaIssues } from '../schema/common.js';
@@ -216,14 +216,8 @@ class LoadState {
       );
       if (!compiled) continue;
       for (const [i, authority] of compiled.authorities.entries()) {
-        if (authority.type === 'static') continue;
-        const refs: [string, string | undefined][] = [
-          ['keyless.trustRootRef', authority.type === 'keyless' ? authority.trustRootRef : undefined],
-          ['ctlog.trustRootRef', authority.tlog?.trustRootRef],
-          ['rfc3161timestamp.trustRootRef', authority.timestamp?.trustRootRef],
-        ];
-        for (const [field, ref] of refs)
-          if (ref !== undefined && !trustRootNames.has(ref))
+        for (const [field, ref] of trustRootRefs(authority))
+          if (!trustRootNames.has(ref))
             reporter.error(
               'MISSING_REFERENCE',
               `spec.authorities[${i}].${field}`,
