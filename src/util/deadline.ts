@@ -7,6 +7,7 @@ export class Deadline {
   readonly signal: AbortSignal;
   readonly expiresAt: number;
   readonly budgetMs: number;
+  private watchers: Set<() => void> | undefined;
 
   private constructor(signal: AbortSignal, expiresAt: number, budgetMs: number) {
     this.signal = signal;
@@ -25,6 +26,41 @@ export class Deadline {
   within(ms: number): Deadline {
     if (Date.now() + ms >= this.expiresAt) return this;
     return Deadline.after(ms, this.signal);
+  }
+
+  /**
+   * Calls `callback` once when the deadline passes (at once if it has); returns a function that
+   * cancels the call. However many watch it, a deadline holds one signal listener and one timer:
+   * adding an abort listener and a timer per request or per image was a measurable part of a cold
+   * admission.
+   */
+  onExpire(callback: () => void): () => void {
+    if (this.expired) {
+      callback();
+      return () => undefined;
+    }
+    let watchers = this.watchers;
+    if (watchers === undefined) {
+      const all = new Set<() => void>();
+      watchers = all;
+      this.watchers = all;
+      const fire = () => {
+        clearTimeout(backstop);
+        this.signal.removeEventListener('abort', fire);
+        const due = [...all];
+        all.clear();
+        for (const watcher of due) watcher();
+      };
+      this.signal.addEventListener('abort', fire, { once: true });
+      // The signal fires on its timer's schedule; this covers a signal that fires late. Unref'd: a
+      // finished command must not wait out the deadlines it no longer needs.
+      const backstop = setTimeout(fire, this.remainingMs() + 5);
+      backstop.unref();
+    }
+    watchers.add(callback);
+    return () => {
+      watchers.delete(callback);
+    };
   }
 
   remainingMs(): number {

@@ -10,10 +10,7 @@ export class Semaphore {
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) throw signal.reason;
-    if (this.active < this.limit) {
-      this.active++;
-      return this.releaser();
-    }
+    if (this.active < this.limit) return this.take();
     return new Promise((resolve, reject) => {
       const waiter = {
         grant: () => {
@@ -34,12 +31,18 @@ export class Semaphore {
   }
 
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const release = await this.acquire(signal);
+    // A free slot is taken at once: no promise to wait on (the common, uncontended case).
+    const release = this.active < this.limit && !signal?.aborted ? this.take() : await this.acquire(signal);
     try {
       return await task();
     } finally {
       release();
     }
+  }
+
+  private take(): () => void {
+    this.active++;
+    return this.releaser();
   }
 
   private releaser(): () => void {

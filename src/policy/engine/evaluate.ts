@@ -188,26 +188,21 @@ function noMatchVerdict(
 }
 
 /** The work's value, or undefined when the deadline passes first. */
-async function raceDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T | undefined> {
-  if (deadline.expired) {
-    work.catch(() => undefined);
-    return undefined;
-  }
-  let onAbort: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    deadline.signal.addEventListener('abort', onAbort, { once: true });
-    // The signal fires on the timer's schedule; this covers a deadline whose signal fires late.
-    timer = setTimeout(onAbort, deadline.remainingMs() + 5);
+function raceDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T | undefined> {
+  work.catch(() => undefined); // a rejection after the deadline is nobody's concern
+  return new Promise<T | undefined>((resolve, reject) => {
+    const cancel = deadline.onExpire(() => resolve(undefined));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    if (onAbort) deadline.signal.removeEventListener('abort', onAbort);
-    clearTimeout(timer);
-    work.catch(() => undefined);
-  }
 }
 
 function timeoutVerdict(
