@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /**
  * The floor every latency figure is compared with: the same HTTP requests made by a bare keep-alive
@@ -24,6 +25,52 @@ export class BareClient {
       });
       req.on('error', reject);
       req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/**
+ * Sends JSON over HTTPS the way the floor's client sends registry requests (node:https, keep-alive):
+ * the cold admission is timed through a client as lean as the floor's, so that neither side carries a
+ * heavier client's cost.
+ */
+export class JsonPoster {
+  private readonly agent: HttpsAgent;
+  private readonly url: URL;
+
+  constructor(
+    base: string,
+    private readonly tls: { ca: string; servername: string },
+  ) {
+    this.url = new URL(base);
+    this.agent = new HttpsAgent({ keepAlive: true, ca: tls.ca, servername: tls.servername });
+  }
+
+  post(path: string, body: string): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          hostname: this.url.hostname,
+          port: this.url.port,
+          path,
+          method: 'POST',
+          agent: this.agent,
+          servername: this.tls.servername,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
   }
 

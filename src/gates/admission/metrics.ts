@@ -10,6 +10,26 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export type AdmissionVerdictLabel = 'allowed' | 'denied' | 'warned' | 'skipped';
 
+/**
+ * prom-client's child per set of label values, kept: finding it by its labels hashes and validates
+ * them on every event, which costs more than the observation (metrics are never reset here).
+ */
+class Children<C> {
+  private readonly known = new Map<string, C>();
+
+  constructor(private readonly make: (...values: string[]) => C) {}
+
+  get(...values: string[]): C {
+    const key = values.join('\u0000');
+    let child = this.known.get(key);
+    if (child === undefined) {
+      child = this.make(...values);
+      this.known.set(key, child);
+    }
+    return child;
+  }
+}
+
 export class WebhookMetrics {
   readonly registry = new Registry();
   readonly admissionDuration = new Histogram({
@@ -90,6 +110,16 @@ export class WebhookMetrics {
     registers: [this.registry],
   });
 
+  private readonly admissionChildren = new Children((operation, verdict) =>
+    this.admissionDuration.labels({ operation, verdict }),
+  );
+  private readonly verificationChildren = new Children((origin, result) =>
+    this.verificationDuration.labels({ origin, result }),
+  );
+  private readonly registryChildren = new Children((registry, status) =>
+    this.registryRequests.labels({ registry, status }),
+  );
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'vouch_' });
@@ -97,11 +127,11 @@ export class WebhookMetrics {
 
   /** Hook for the engine's RegistryClient (`onRequest`). */
   recordRegistryRequest(event: Pick<RequestEvent, 'registry' | 'status'>): void {
-    this.registryRequests.inc({ registry: event.registry, status: String(event.status) });
+    this.registryChildren.get(event.registry, String(event.status)).inc();
   }
 
   recordAdmission(operation: string, verdict: AdmissionVerdictLabel, seconds: number): void {
-    this.admissionDuration.observe({ operation, verdict }, seconds);
+    this.admissionChildren.get(operation, verdict).observe(seconds);
   }
 
   /** The gate's events, counted. */
@@ -111,10 +141,9 @@ export class WebhookMetrics {
         if (origin === 'timeout') this.timeouts.inc();
         // Verdicts answered at once from memory are counted as cache hits, not timed.
         if (shared || immediate) return;
-        this.verificationDuration.observe(
-          { origin, result: verdict.allowed ? 'allowed' : 'denied' },
-          durationMs / 1000,
-        );
+        this.verificationChildren
+          .get(origin, verdict.allowed ? 'allowed' : 'denied')
+          .observe(durationMs / 1000);
       },
       onCacheLookup: ({ source, hit }) => {
         (hit ? this.lookups.hit : this.lookups.miss)[source]++;
