@@ -35,6 +35,7 @@ export async function verifyAttestations(
 ): Promise<AttestationOutcome> {
   const digest = artefacts.image.digest;
   const { predicateType } = requirement;
+  const format = authority.signatureFormat !== undefined ? { format: authority.signatureFormat } : {};
   const withCondition = (check: SignatureCheck) => applyCondition(check, requirement.condition);
   let collected: CollectedChecks;
   let notes: ReturnType<typeof import('./keyless-checks.js')['keylessNotes']> | undefined;
@@ -42,6 +43,7 @@ export async function verifyAttestations(
     collected = await collectChecks(artefacts, {
       legacy: 'attestations',
       predicateType,
+      ...format,
       checkLayer: (layer) =>
         withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
       checkReferrer: async (referrer) =>
@@ -54,6 +56,7 @@ export async function verifyAttestations(
     collected = await collectChecks(artefacts, {
       legacy: 'attestations',
       predicateType,
+      ...format,
       checkLayer: (layer) =>
         withCondition(keyless.checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
       checkReferrer: async (referrer) =>

@@ -27,6 +27,9 @@ export interface SignatureSource {
  * A key authority, policy-free: the public keys any one of which may have signed, what the signed
  * payload must also say, and whether a transparency log must vouch for the signature.
  */
+/** The signature formats an authority may be restricted to (ClusterImagePolicy `signatureFormat`). */
+export type SignatureFormat = 'legacy' | 'bundle';
+
 export interface KeyAuthority {
   type: 'key';
   /** For messages and the verdict (`authority-0`, a CIP authority name, `--key` for the CLI). */
@@ -42,6 +45,11 @@ export interface KeyAuthority {
   /** `-a key=value`: each must be in the signed payload (`optional`, or the in-toto subject's annotations). */
   annotations?: Readonly<Record<string, string>>;
   source?: SignatureSource;
+  /**
+   * `signatureFormat`: which artefacts count. `legacy`: only the `.sig`/`.att` tags; `bundle`: only
+   * Sigstore-bundle referrers; unset: either (cosign v2 writes the first, v3 the second).
+   */
+  signatureFormat?: SignatureFormat;
 }
 
 /** A KeyAuthority with defaults filled in; refuses an authority without keys (it could never pass). */
@@ -68,6 +76,11 @@ export interface KeylessAuthority {
   /** `-a key=value`: each must be in the signed payload. */
   annotations?: Readonly<Record<string, string>>;
   source?: SignatureSource;
+  /**
+   * `signatureFormat`: which artefacts count. `legacy`: only the `.sig`/`.att` tags; `bundle`: only
+   * Sigstore-bundle referrers; unset: either (cosign v2 writes the first, v3 the second).
+   */
+  signatureFormat?: SignatureFormat;
 }
 
 /** Whoever may vouch for an image: a public key, or a certificate identity under a trust root. */

@@ -1,4 +1,5 @@
 import type { ImageArtefacts, LegacyLayerArtefact, ReferrerArtefact } from '../signature/index.js';
+import type { SignatureFormat } from './authority.js';
 import type { SignatureCheck } from './check.js';
 import { contentProblem, registryFailureKind } from './failures.js';
 import type { LookupFailure } from './summary.js';
@@ -11,6 +12,8 @@ export interface ArtefactCheckers {
   /** Referrers whose predicate-type hint names another type are not fetched (the hint is never trusted to admit). */
   predicateType: string;
   checkReferrer(referrer: ReferrerArtefact): Promise<SignatureCheck>;
+  /** Only this format is looked at (`signatureFormat`); unset: the legacy tag, then the referrers. */
+  format?: SignatureFormat;
 }
 
 /** Everything an authority found, ready for `summarize`. */
@@ -26,6 +29,7 @@ export interface CollectedChecks {
  * first, then the Sigstore-bundle referrers only if no legacy artefact verified (see `ImageArtefacts`
  * for why; the verdict does not depend on the order). A registry that fails to answer is recorded as a
  * lookup failure, never as "nothing found"; content that cannot be read is a problem with a reason.
+ * An authority restricted to one format (`signatureFormat`) looks only there.
  */
 export async function collectChecks(
   artefacts: ImageArtefacts,
@@ -38,19 +42,22 @@ export async function collectChecks(
     else collected.problems.push(`${step}: ${contentProblem(error)}`);
   };
 
-  try {
-    const legacy =
-      checkers.legacy === 'signatures'
-        ? await artefacts.legacySignatures()
-        : await artefacts.legacyAttestations();
-    collected.looked.push(legacy.location);
-    if (legacy.problem) collected.problems.push(legacy.problem);
-    for (const layer of legacy.layers) collected.checks.push(checkers.checkLayer(layer));
-  } catch (error) {
-    failed(`reading ${what}`, error);
+  if (checkers.format !== 'bundle') {
+    try {
+      const legacy =
+        checkers.legacy === 'signatures'
+          ? await artefacts.legacySignatures()
+          : await artefacts.legacyAttestations();
+      collected.looked.push(legacy.location);
+      if (legacy.problem) collected.problems.push(legacy.problem);
+      for (const layer of legacy.layers) collected.checks.push(checkers.checkLayer(layer));
+    } catch (error) {
+      failed(`reading ${what}`, error);
+    }
   }
 
-  if (collected.checks.some((check) => check.outcome.verified)) return collected;
+  if (checkers.format === 'legacy' || collected.checks.some((check) => check.outcome.verified))
+    return collected;
   try {
     const referrers = await artefacts.referrerBundles();
     collected.looked.push(

@@ -23,6 +23,7 @@ export async function verifySignatures(
   authority: SignatureAuthority,
 ): Promise<AuthorityOutcome> {
   const digest = artefacts.image.digest;
+  const format = authority.signatureFormat !== undefined ? { format: authority.signatureFormat } : {};
   const requirement = {
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
     ...(authority.annotations && { annotations: authority.annotations }),
@@ -31,6 +32,7 @@ export async function verifySignatures(
     const collected = await collectChecks(artefacts, {
       legacy: 'signatures',
       predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+      ...format,
       checkLayer: (layer) => checkLegacySignatureWithKey(layer, authority, digest),
       checkReferrer: (referrer) => checkBundleWithKey(referrer, authority, digest, requirement),
     });
@@ -41,6 +43,7 @@ export async function verifySignatures(
   const collected = await collectChecks(artefacts, {
     legacy: 'signatures',
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+    ...format,
     checkLayer: (layer) => keyless.checkLegacySignatureKeyless(layer, authority, digest),
     checkReferrer: (referrer) => keyless.checkBundleKeyless(referrer, authority, digest, requirement),
   });

@@ -21,6 +21,7 @@ import {
   policies,
   pushImage,
   sign,
+  signBundle,
 } from './helpers.js';
 
 const PROVENANCE = 'https://slsa.dev/provenance/v1';
@@ -38,6 +39,8 @@ describe('policy engine behaviour table (real registry, real signatures)', () =>
   let unsigned: PushedImage;
   /** Signed by `release` only. */
   let releaseOnly: PushedImage;
+  /** Signed by `release` only, as a Sigstore-bundle referrer (cosign v3), with no `.sig` tag. */
+  let bundleOnly: PushedImage;
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -50,6 +53,8 @@ describe('policy engine behaviour table (real registry, real signatures)', () =>
     unsigned = await pushImage(setup, registry.host, 'org/unsigned');
     releaseOnly = await pushImage(setup, registry.host, 'org/release-only');
     await sign(setup, releaseOnly, release);
+    bundleOnly = await pushImage(setup, registry.host, 'org/bundle-only');
+    await signBundle(setup, bundleOnly, release);
   });
   afterAll(async () => {
     await setup?.close();
@@ -611,6 +616,37 @@ describe('policy engine behaviour table (real registry, real signatures)', () =>
     } finally {
       await close();
     }
+  });
+
+  it('row 32: signatureFormat restricts which artefacts count; unset, either a .sig tag or a bundle does', async () => {
+    const verdictFor = async (pushed: PushedImage, format?: string) =>
+      (
+        await check(
+          [
+            cip('release', {
+              images: glob(pushed),
+              authorities: [keyAuthority(release, format !== undefined ? { signatureFormat: format } : {})],
+            }),
+          ],
+          pushed.ref,
+        )
+      ).verdict;
+
+    for (const pushed of [releaseOnly, bundleOnly])
+      expect(await verdictFor(pushed)).toMatchObject({ allowed: true, digest: pushed.digest });
+    expect(await verdictFor(releaseOnly, 'legacy')).toMatchObject({ allowed: true });
+    expect(await verdictFor(bundleOnly, 'bundle')).toMatchObject({ allowed: true });
+
+    // A signature in the other format is not even looked at.
+    const legacyOnlyPolicy = await verdictFor(bundleOnly, 'legacy');
+    expect(legacyOnlyPolicy).toMatchObject({ allowed: false, failure: 'signature' });
+    expect(legacyOnlyPolicy.errors[0]).toContain(`no signatures found for ${bundleOnly.digest}`);
+    expect(legacyOnlyPolicy.errors[0]).not.toContain('referrers');
+    const bundlePolicy = await verdictFor(releaseOnly, 'bundle');
+    expect(bundlePolicy).toMatchObject({ allowed: false, failure: 'signature' });
+    expect(bundlePolicy.errors[0]).toContain(`no signatures found for ${releaseOnly.digest}`);
+    expect(bundlePolicy.errors[0]).toContain('referrers');
+    expect(bundlePolicy.errors[0]).not.toContain('.sig');
   });
 });
 

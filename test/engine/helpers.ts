@@ -9,12 +9,15 @@ import { PolicyEngine, type PolicyEngineOptions, singleClient } from '../../src/
 import { loadPolicyText, type PolicySet } from '../../src/policy/index.js';
 import { RegistryClient, type RegistryClientOptions, type Repository } from '../../src/registry/index.js';
 import {
+  attachBundle,
   attestLegacy,
   buildStatement,
+  COSIGN_SIGN_PREDICATE_TYPE,
   digestSet,
   type PrivateKey,
   parsePrivateKey,
   type SignTarget,
+  signatureStatement,
   signLegacy,
 } from '../../src/signature/index.js';
 import { type BuiltImage, buildImage, pushArtifact } from '../harness/index.js';
@@ -72,6 +75,18 @@ export async function sign(
   options: { signatureRepository?: Repository; tagPrefix?: string } = {},
 ): Promise<void> {
   await signLegacy(client, pushed.target, key, {}, options);
+}
+
+/** Signs as cosign v3 does: a Sigstore bundle attached as a referrer (no `.sig` tag). */
+export async function signBundle(
+  client: RegistryClient,
+  pushed: PushedImage,
+  key: PrivateKey,
+): Promise<void> {
+  await attachBundle(client, pushed.target, key, {
+    statement: signatureStatement(pushed.digest),
+    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+  });
 }
 
 export async function attest(

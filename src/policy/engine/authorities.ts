@@ -128,6 +128,7 @@ function buildKey(spec: KeyAuthoritySpec, trust: TrustResolver): KeyAuthority {
     keys: [key],
     ...(spec.tlog !== undefined && { rekorKeys: trust.rekorKeys(spec.tlog.trustRootRef) }),
     ...(spec.annotations !== undefined && { annotations: spec.annotations }),
+    ...(spec.signatureFormat !== undefined && { signatureFormat: spec.signatureFormat }),
   });
 }
 
@@ -159,6 +160,7 @@ function buildKeyless(spec: KeylessAuthoritySpec, trust: TrustResolver): Keyless
     policy,
     trustedRoot: root,
     ...(spec.annotations !== undefined && { annotations: spec.annotations }),
+    ...(spec.signatureFormat !== undefined && { signatureFormat: spec.signatureFormat }),
   };
 }
 
