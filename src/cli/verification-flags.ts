@@ -180,7 +180,7 @@ export async function authorityFromFlags(
       authority: verify.keyAuthority({
         name: '--key',
         keys: [key],
-        ...(rekor.length && { rekorKeys: rekor.map(verify.rekorKey) }),
+        ...(rekor.length && { rekorKeys: rekor.map((key) => verify.rekorKey(key)) }),
         ...extra,
       }),
       warnings: [],

@@ -9,10 +9,19 @@ export interface RekorKey {
   /** Hex SHA-256 of the key's DER SubjectPublicKeyInfo. */
   logId: string;
   key: PublicKey;
+  /**
+   * The log's URL, when known (from a TrustRoot): a bundle's inclusion-proof checkpoint is signed under
+   * the log's name, which must be part of it. Without it only Rekor v1 inclusion promises can be checked.
+   */
+  baseUrl?: string;
 }
 
-export function rekorKey(key: PublicKey): RekorKey {
-  return { logId: createHash('sha256').update(key.spki).digest('hex'), key };
+export function rekorKey(key: PublicKey, baseUrl?: string): RekorKey {
+  return {
+    logId: createHash('sha256').update(key.spki).digest('hex'),
+    key,
+    ...(baseUrl !== undefined && baseUrl !== '' && { baseUrl }),
+  };
 }
 
 /** Where an authority's signatures live, when not beside the image. */

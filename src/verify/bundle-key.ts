@@ -17,6 +17,7 @@ import {
   statementProblem,
 } from './check.js';
 import type { TransparencyLogOutcome } from './outcome.js';
+import { withDsseLoggedAsHashedRekord } from './tlog/dsse-hashedrekord.js';
 
 const FOREVER = { start: new Date(0), end: new Date(8_640_000_000_000_000) };
 
@@ -27,7 +28,7 @@ function trustMaterial(key: PublicKey, rekorKeys: readonly RekorKey[]): TrustMat
     ctlogs: [],
     tlogs: rekorKeys.map((rekor) => ({
       logID: Buffer.from(rekor.logId, 'hex'),
-      baseURL: '',
+      baseURL: rekor.baseUrl ?? '',
       publicKey: rekor.key.key,
       validFor: FOREVER,
     })),
@@ -68,27 +69,30 @@ export async function checkBundleWithKey(
   // Loaded on first use: most images carry legacy signatures, and a CLI run should not pay for it.
   const { toSignedEntity, VerificationError, Verifier } = await import('@sigstore/verify');
   const rekorKeys = authority.rekorKeys ?? [];
-  const checked: Bundle = rekorKeys.length
-    ? bundle
-    : {
-        ...bundle,
-        verificationMaterial: {
-          ...bundle.verificationMaterial,
-          tlogEntries: [],
-          timestampVerificationData: undefined,
-        },
-      };
+  // Key authorities check no signed timestamps (no TSA is configured for them, as cosign with a key),
+  // and the transparency log only when given Rekor keys.
+  const checked: Bundle = {
+    ...bundle,
+    verificationMaterial: {
+      ...bundle.verificationMaterial,
+      ...(rekorKeys.length === 0 && { tlogEntries: [] }),
+      timestampVerificationData: undefined,
+    },
+  };
   const verifier = (key: PublicKey) =>
     new Verifier(trustMaterial(key, rekorKeys), {
       tlogThreshold: rekorKeys.length ? 1 : 0,
       ctlogThreshold: 0,
       timestampThreshold: 0,
     });
+  // A DSSE envelope in a Rekor v2 log (or from sigstore-go) is logged as hashedrekord over its PAE.
+  const adapted = withDsseLoggedAsHashedRekord(toSignedEntity(checked), bundle.content.dsseEnvelope);
+  if ('problem' in adapted) return reject(adapted.problem);
   let key: PublicKey | undefined;
   let lastError = '';
   for (const candidate of authority.keys) {
     try {
-      verifier(candidate).verify(toSignedEntity(checked));
+      verifier(candidate).verify(adapted.entity);
       key = candidate;
       break;
     } catch (error) {

@@ -71,7 +71,7 @@ export class TrustResolver {
     // the keyless converter refuses (it wants a CA): read the keys straight from it.
     if (root.spec.type === 'sigstoreKeys')
       return root.spec.tLogs.map((log, index) =>
-        rekorKey(parsePublicKey(log.publicKey, `TrustRoot ${name} tLogs[${index}] publicKey`)),
+        rekorKey(parsePublicKey(log.publicKey, `TrustRoot ${name} tLogs[${index}] publicKey`), log.baseURL),
       );
     return rekorKeysOf(this.trustedRoot(name));
   }
@@ -145,7 +145,7 @@ function rekorKeysOf(root: TrustedRoot): RekorKey[] {
     const raw = log.publicKey?.rawBytes;
     if (raw === undefined || raw.length === 0) continue;
     try {
-      keys.push(rekorKey(publicKeyFromSpki(raw, `transparency log ${log.baseUrl} key`)));
+      keys.push(rekorKey(publicKeyFromSpki(raw, `transparency log ${log.baseUrl} key`), log.baseUrl));
     } catch (error) {
       // A log key of a type vouch cannot verify with is not one a signature could be checked against.
       if (!(error instanceof VouchError)) throw error;

@@ -8,7 +8,7 @@ import {
   bundleFromJSON,
   ValidationError,
 } from '@sigstore/bundle';
-import { dsse, crypto as sigstoreCrypto } from '@sigstore/core';
+import { crypto as sigstoreCrypto } from '@sigstore/core';
 import { HashAlgorithm, type TrustedRoot } from '@sigstore/protobuf-specs';
 import { type SignedEntity, toSignedEntity } from '@sigstore/verify';
 import {
@@ -19,6 +19,7 @@ import {
   subjectsNaming,
 } from '../../signature/index.js';
 import type { TransparencyLogOutcome } from '../outcome.js';
+import { withDsseLoggedAsHashedRekord } from '../tlog/dsse-hashedrekord.js';
 import { trustMaterialFor, trustMaterialWithKey } from '../trust/material.js';
 import { certificateIdentity, describeCertificate } from './certificate.js';
 import { runVerifier } from './engine.js';
@@ -167,15 +168,9 @@ export function verifyBundle(
       if (!(error instanceof SignatureError)) throw error;
       return fail('MALFORMED', `DSSE payload is not an in-toto statement: ${error.message}`);
     }
-    const kinds = new Set(entity.tlogEntries.map((entry) => entry.kindVersion?.kind));
-    if (kinds.has('hashedrekord')) {
-      if (kinds.size > 1)
-        return fail(
-          'UNSUPPORTED',
-          'bundle mixes hashedrekord and other transparency-log entry kinds for one DSSE envelope',
-        );
-      entity = { ...entity, signature: dsseAsHashedRekord(entity.signature, envelope) };
-    }
+    const adapted = withDsseLoggedAsHashedRekord(entity, envelope);
+    if ('problem' in adapted) return fail('UNSUPPORTED', adapted.problem);
+    entity = adapted.entity;
   } else {
     const { messageDigest, signature } = bundle.content.messageSignature;
     const hash = HASHES[messageDigest?.algorithm ?? HashAlgorithm.SHA2_256];
@@ -301,28 +296,6 @@ export function verifyBundle(
     warnings: [...warnings],
     bundle: described,
     ...(statement && { statement }),
-  };
-}
-
-/**
- * A DSSE envelope logged as a hashedrekord entry (what a Rekor v2 log, which has no dsse entry type
- * for this, or sigstore-go with hashedrekord-over-DSSE writes): the entry records the digest of the
- * DSSE pre-authentication encoding — the bytes the signature covers — not the digest of the payload.
- * @sigstore/verify 3.1 compares it with the payload digest and rejects such good bundles; this
- * content compares it with the PAE digest instead. Signature checks are unchanged.
- */
-function dsseAsHashedRekord(
-  content: SignedEntity['signature'],
-  envelope: { payloadType: string; payload: Buffer },
-): SignedEntity['signature'] {
-  const paeDigest = createHash('sha256')
-    .update(dsse.preAuthEncoding(envelope.payloadType, envelope.payload))
-    .digest();
-  return {
-    signature: content.signature,
-    compareSignature: (other) => content.compareSignature(other),
-    compareDigest: (other) => sigstoreCrypto.bufferEqual(other, paeDigest),
-    verifySignature: (key) => content.verifySignature(key),
   };
 }
 
