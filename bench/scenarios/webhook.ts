@@ -556,7 +556,6 @@ export const webhookScenario: Scenario = {
       let coldEngine = freshEngine();
       const coldChecker: ImageChecker = {
         check: (request, options) => coldEngine.check(request, options),
-        cached: (request) => coldEngine.cached(request),
         peek: (request) => coldEngine.peek(request),
       };
       const coldServer = await startInProcess(policyDir, tls, {

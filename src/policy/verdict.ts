@@ -69,12 +69,11 @@ export interface ImageCheckRequest {
 
 /**
  * What every gate calls: the policy engine behind one interface. `check` resolves a tag once (unless
- * only `static` policies cover the image), verifies by digest and returns the verdict; `cached` answers
- * from the verdict cache only, with no registry request, or undefined.
+ * only `static` policies cover the image), verifies by digest and returns the verdict; when the verdict
+ * cache holds the digest's verdict it answers from there (and the verdict's `cached` flag says so).
  */
 export interface ImageChecker {
   check(request: ImageCheckRequest, options?: { deadline?: Deadline }): Promise<Verdict>;
-  cached(request: ImageCheckRequest): Promise<Verdict | undefined>;
   /**
    * The verdict `check` would answer from its cache, when that cache is in this process and can say at
    * once; undefined otherwise (then `check` decides). Lets a webhook answer warm admissions without

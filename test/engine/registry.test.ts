@@ -85,7 +85,7 @@ describe('policy engine and the registry', () => {
   it('a verdict comes from the cache the second time: cached, and no registry request', async () => {
     const { engine, client, close } = engineFor(await policies(...fiveByThree()));
     try {
-      expect(await engine.cached({ image: image.ref })).toBeUndefined();
+      expect(engine.peek({ image: image.ref })).toBeUndefined();
       const first = await engine.check({ image: image.ref });
       expect(first.cached).toBeUndefined();
       const requests = client.stats.total;
@@ -102,8 +102,8 @@ describe('policy engine and the registry', () => {
         digest: image.digest,
       });
       expect(pinned.verifiedReference).toBe(image.byDigest);
-      // cached() answers from the caches only (the tag through the TagCache).
-      expect(await engine.cached({ image: image.ref })).toMatchObject({ cached: true, allowed: true });
+      // peek() answers from the caches only (the tag through the TagCache).
+      expect(engine.peek({ image: image.ref })).toMatchObject({ cached: true, allowed: true });
       expect(client.stats.total).toBe(requests);
       expect(engine.stats().cache.namespaces.verdict.writes).toBe(1);
     } finally {

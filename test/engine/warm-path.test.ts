@@ -118,7 +118,7 @@ describe('policy engine warm path', () => {
       const other = await engine.check({ image: pinned });
       expect(other).toMatchObject({ cached: true, allowed: true, image: pinned, digest: signed.digest });
       expect(other.verifiedReference).toBe(`${signed.ref}@${signed.digest}`);
-      expect(await engine.cached({ image: signed.ref })).toBe(a);
+      expect(engine.peek({ image: signed.ref })).toBe(a);
     } finally {
       await close();
     }

@@ -257,7 +257,7 @@ export function denialReason(image: EvaluatedImage): string {
 export interface CheckContext {
   namespace?: string;
   resource?: ResourceContext;
-  /** Image strings that are unchanged at every place they appear (UPDATE): tried from the cache first. */
+  /** Image strings that are unchanged at every place they appear (UPDATE): a cached verdict is the UPDATE shortcut. */
   unchanged?: ReadonlySet<string>;
 }
 
@@ -495,19 +495,6 @@ export class AdmissionGate {
       ...(context.resource !== undefined && { resource: context.resource }),
     };
 
-    if (context.unchanged?.has(image)) {
-      try {
-        const cached = await timer.race(active.checker.cached(request));
-        const hit = cached.done && cached.value !== undefined;
-        this.events.onCacheLookup?.({ source: 'unchanged-update', hit });
-        if (cached.done && cached.value !== undefined)
-          return finish(checkConsistency(cached.value, writtenDigest), 'unchanged-cache');
-      } catch {
-        // A cache that fails is a miss: verify instead.
-        this.events.onCacheLookup?.({ source: 'unchanged-update', hit: false });
-      }
-    }
-
     const key = flightKey(active, request);
     const { promise, shared } = this.flights.run(key, () =>
       active.checker.check(request, { deadline: engineDeadline }),
@@ -527,7 +514,12 @@ export class AdmissionGate {
       return finish(timeoutVerdict(image, budgetMs, reason), 'timeout', shared);
     }
     const verdict = outcome.value;
-    if (!shared) this.events.onCacheLookup?.({ source: 'check', hit: verdict.cached === true });
+    // An UPDATE that kept the image is answered from the verdict cache when it holds the digest's
+    // verdict (`check` then makes no registry request); it is counted as the UPDATE shortcut.
+    const unchanged = context.unchanged?.has(image) === true;
+    const fromCache = verdict.cached === true;
+    if (!shared)
+      this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: fromCache });
     if (verdict.failure === 'timeout' && !verdict.allowed) {
       // The engine words its timeout with its own, slightly shorter deadline; keep only its reason, so
       // the answer names the admission's budget once.
@@ -539,7 +531,8 @@ export class AdmissionGate {
       return finish({ ...verdict, errors: [timeoutMessage(image, budgetMs, reason)] }, 'timeout', shared);
     }
     const consistent = checkConsistency(verdict, writtenDigest);
-    return finish(consistent, consistent === verdict ? 'check' : 'engine-error', shared);
+    if (consistent !== verdict) return finish(consistent, 'engine-error', shared);
+    return finish(verdict, unchanged && fromCache ? 'unchanged-cache' : 'check', shared);
   }
 }
 

@@ -175,28 +175,6 @@ export class PolicyEngine implements ImageChecker {
     return present(verdict, request.image, reference);
   }
 
-  /** The cached verdict for this image, without any registry request (a tag is mapped only through the TagCache). */
-  async cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
-    const { resource } = request;
-    const written = this.match(request.image, resource);
-    if (!written.ok) return undefined;
-    let { reference, policies, fingerprint } = written.image;
-    if (reference.digest === undefined) {
-      const known = await this.tags.get(written.image.tagKey as string);
-      if (known === undefined) return undefined;
-      ({ reference, policies, fingerprint } = this.matchDigest(written.image, known.digest, resource));
-    }
-    if (policies.length === 0 || this.staticOnly(policies)) return undefined;
-    const variant = this.variantOf(policies, resource);
-    if (variant === null) return undefined;
-    const hit = await this.verdicts.get(
-      fingerprint,
-      reference.digest as string,
-      variant !== undefined ? { variant } : {},
-    );
-    return hit ? present(hit, request.image, reference) : undefined;
-  }
-
   /**
    * The verdict `check` would give from the cache, found without waiting (a memory cache); undefined
    * when it is not there, cannot be looked up at once, or needs no cache (static policies, no match,

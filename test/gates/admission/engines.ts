@@ -43,7 +43,6 @@ export class StandInEngine implements CheckerFactory {
         if (this.behaviour === 'hang') return new Promise<Verdict>(() => undefined);
         return Promise.reject(new Error('policy engine failed (stand-in engine)'));
       },
-      cached: async () => undefined,
     };
   }
 }

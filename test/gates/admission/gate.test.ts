@@ -20,7 +20,6 @@ import { denied, verified } from './verdicts.js';
 class RecordingChecker implements ImageChecker {
   readonly checks: ImageCheckRequest[] = [];
   readonly deadlines: Array<Deadline | undefined> = [];
-  readonly cacheLookups: string[] = [];
   constructor(
     private readonly answer: 'reject' | 'hang' | ((image: string, deadline?: Deadline) => Verdict),
   ) {}
@@ -31,11 +30,6 @@ class RecordingChecker implements ImageChecker {
     if (this.answer === 'reject') return Promise.reject(new Error('policy engine failed'));
     if (this.answer === 'hang') return new Promise(() => undefined);
     return Promise.resolve(this.answer(request.image, options?.deadline));
-  }
-
-  async cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
-    this.cacheLookups.push(request.image);
-    return undefined;
   }
 }
 
@@ -283,31 +277,43 @@ describe('sharing and the UPDATE shortcut', () => {
     expect(outcomes[0]?.images.map((image) => image.locations.length)).toEqual([2, 1]);
   });
 
-  it('asks the cache only about images an UPDATE kept, and verifies on a miss', async () => {
-    const checker = new RecordingChecker('reject');
-    const old = workload(
-      'Deployment',
-      podSpec({ containers: ['ghcr.io/acme/web:1.0', 'ghcr.io/acme/side:1'] }),
-      {
-        annotations: { 'vouch.dev/verified': 'ghcr.io/acme/web:1.0' },
-      },
+  it('answers an image an UPDATE kept from the verdict cache as the UPDATE shortcut, never from annotations', async () => {
+    const web = 'ghcr.io/acme/web:1.0';
+    const cachedWeb = 'ghcr.io/acme/web:1.1';
+    // web:1.0 is not in the cache (the engine verifies it); web:1.1 is; side:2 is new.
+    const checker = new RecordingChecker((image) =>
+      image === cachedWeb ? { ...verified(image, DIGEST_A), cached: true } : denied(image),
     );
-    const next = workload(
-      'Deployment',
-      podSpec({ containers: ['ghcr.io/acme/web:1.0', 'ghcr.io/acme/side:2'] }),
-      {
-        annotations: { 'vouch.dev/verified': 'ghcr.io/acme/web:1.0' },
-      },
-    );
+    const containers = (side: string) => [web, cachedWeb, side];
+    const old = workload('Deployment', podSpec({ containers: containers('ghcr.io/acme/side:1') }), {
+      annotations: { 'vouch.dev/verified': web },
+    });
+    const next = workload('Deployment', podSpec({ containers: containers('ghcr.io/acme/side:2') }), {
+      annotations: { 'vouch.dev/verified': web },
+    });
     const request = parseAdmissionReview(
       review({ kind: 'Deployment', operation: 'UPDATE', object: next, oldObject: old }),
     );
-    const outcome = await gateWith(checker).admit(request, 'mutate');
-    expect(checker.cacheLookups).toEqual(['ghcr.io/acme/web:1.0']);
+    const lookups: string[] = [];
+    const gate = new AdmissionGate(
+      OPTIONS,
+      () => ({ checker, fingerprint: 'sha256:policies' }),
+      new RegistryTrouble(),
+      { onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`) },
+    );
+    const outcome = await gate.admit(request, 'mutate');
+    // Every image goes to the engine once; only its cache decides, whatever the annotation claims.
     expect(checker.checks.map((request) => request.image).sort()).toEqual([
       'ghcr.io/acme/side:2',
-      'ghcr.io/acme/web:1.0',
+      web,
+      cachedWeb,
     ]);
+    expect(outcome.images.map((image) => [image.image, image.origin, image.decision.allowed])).toEqual([
+      [web, 'check', false],
+      [cachedWeb, 'unchanged-cache', true],
+      ['ghcr.io/acme/side:2', 'check', false],
+    ]);
+    expect(lookups.sort()).toEqual(['check:false', 'unchanged-update:false', 'unchanged-update:true']);
     expect(outcome.allowed).toBe(false);
     // The policy engine sees the object the image came from.
     expect(checker.checks[0]?.resource?.kind).toBe('Deployment');
@@ -331,10 +337,19 @@ describe('sharing and the UPDATE shortcut', () => {
     expect(new Set(checker.deadlines).size).toBeGreaterThan(1);
   });
 
-  it('does not consult the cache shortcut on CREATE', async () => {
-    const checker = new RecordingChecker('reject');
-    await gateWith(checker).admit(podReview(['ghcr.io/acme/web:1.0']), 'mutate');
-    expect(checker.cacheLookups).toEqual([]);
+  it('does not count a cached verdict on CREATE as the UPDATE shortcut', async () => {
+    const image = 'ghcr.io/acme/web:1.0';
+    const checker = new RecordingChecker(() => ({ ...verified(image, DIGEST_A), cached: true }));
+    const lookups: string[] = [];
+    const gate = new AdmissionGate(
+      OPTIONS,
+      () => ({ checker, fingerprint: 'sha256:policies' }),
+      new RegistryTrouble(),
+      { onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`) },
+    );
+    const outcome = await gate.admit(podReview([image]), 'mutate');
+    expect(outcome.images[0]?.origin).toBe('check');
+    expect(lookups).toEqual(['check:true']);
   });
 });
 
@@ -413,7 +428,6 @@ describe('verdicts held in memory (ImageChecker.peek)', () => {
     const outcome = await gate.admit(request, 'mutate');
     expect(outcome.allowed).toBe(true);
     expect(outcome.images[0]?.origin).toBe('unchanged-cache');
-    expect(checker.cacheLookups).toEqual([]);
     expect(checker.checks).toEqual([]);
     expect(lookups).toEqual(['unchanged-update:true']);
   });

@@ -20,9 +20,6 @@ class Recorder implements ImageChecker {
     this.images.push(request.image);
     return this.engine.check(request, options);
   }
-  cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
-    return this.engine.cached(request);
-  }
 }
 
 const defaults: BasesOptions = { strict: false, pin: false, output: 'text' };

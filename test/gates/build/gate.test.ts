@@ -65,9 +65,6 @@ class TableChecker implements ImageChecker {
     if (answer instanceof Error) throw answer;
     return answer;
   }
-  async cached(): Promise<Verdict | undefined> {
-    return undefined;
-  }
 }
 
 let dir: string;

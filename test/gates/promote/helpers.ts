@@ -149,10 +149,6 @@ export class RecordingChecker implements ImageChecker {
       if (deadline.signal.aborted) this.cancelled.push(request.image);
     }
   }
-
-  cached(request: ImageCheckRequest): Promise<Verdict | undefined> {
-    return this.engine.cached(request);
-  }
 }
 
 /** A `before` hook: `ms` of latency for the images `slow` picks, cut short when the check is cancelled. */
