@@ -118,7 +118,7 @@ export async function checkBundleWithKey(
     throw error;
   }
   const problem = statementProblem(statement, digest, requirement);
-  if (problem) return reject(problem);
+  if (problem) return rejected(source, 'bundle', artefact, problem.reason, problem.otherPredicateType);
   const entries = bundle.verificationMaterial.tlogEntries.length;
   const tlog: TransparencyLogOutcome = rekorKeys.length
     ? {

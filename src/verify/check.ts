@@ -35,6 +35,17 @@ export interface StatementRequirement {
   annotations?: Readonly<Record<string, string>>;
 }
 
+/** Why a verified statement does not do; `otherPredicateType` when that is the reason. */
+export interface StatementProblem {
+  reason: string;
+  otherPredicateType?: string;
+}
+
+/** The problem of a statement whose predicate type is not the one wanted. */
+export function predicateTypeMismatch(found: string, wanted: string): StatementProblem {
+  return { reason: `the statement's predicate type is ${found}, not ${wanted}`, otherPredicateType: found };
+}
+
 /**
  * Why a verified statement does not satisfy the requirement (a subject naming `digest`, the predicate
  * type, the annotations on a subject naming it), or undefined when it does.
@@ -43,23 +54,27 @@ export function statementProblem(
   statement: InTotoStatement,
   digest: string,
   requirement: StatementRequirement,
-): string | undefined {
+): StatementProblem | undefined {
   const subjects = subjectsNaming(statement, digest);
   if (subjects.length === 0)
-    return `the statement's subjects name ${statement.subject
-      .map((s) =>
-        Object.entries(s.digest)
-          .map(([a, h]) => `${a}:${h}`)
-          .join('/'),
-      )
-      .join(', ')}, not ${digest}`;
+    return {
+      reason: `the statement's subjects name ${statement.subject
+        .map((s) =>
+          Object.entries(s.digest)
+            .map(([a, h]) => `${a}:${h}`)
+            .join('/'),
+        )
+        .join(', ')}, not ${digest}`,
+    };
   if (statement.predicateType !== requirement.predicateType)
-    return `the statement's predicate type is ${statement.predicateType}, not ${requirement.predicateType}`;
+    return predicateTypeMismatch(statement.predicateType, requirement.predicateType);
   const wanted = requirement.annotations ?? {};
   if (Object.keys(wanted).length === 0) return undefined;
   if (subjects.some((subject) => missingAnnotations(subject.annotations, wanted).length === 0))
     return undefined;
-  return `annotation mismatch: wanted ${missingAnnotations(subjects[0]?.annotations, wanted).join(', ')}`;
+  return {
+    reason: `annotation mismatch: wanted ${missingAnnotations(subjects[0]?.annotations, wanted).join(', ')}`,
+  };
 }
 
 type Source = SignatureOutcome['source'];
@@ -70,8 +85,18 @@ export function rejected(
   format: Format,
   artefact: string | undefined,
   reason: string,
+  otherPredicateType?: string,
 ): SignatureCheck {
-  return { outcome: { source, format, ...(artefact && { artefact }), verified: false, reason } };
+  return {
+    outcome: {
+      source,
+      format,
+      ...(artefact && { artefact }),
+      verified: false,
+      reason,
+      ...(otherPredicateType !== undefined && { otherPredicateType }),
+    },
+  };
 }
 
 /** A failed fetch: a registry failure if the registry did not answer, else a rejection with the reason. */

@@ -133,7 +133,8 @@ export async function checkBundleKeyless(
   const check = toCheck(result, origin);
   if (!result.verified || !result.statement) return check;
   const problem = statementProblem(result.statement, digest, requirement);
-  if (problem) return rejected(origin.source, 'bundle', origin.artefact, problem);
+  if (problem)
+    return rejected(origin.source, 'bundle', origin.artefact, problem.reason, problem.otherPredicateType);
   return { ...check, statement: result.statement };
 }
 

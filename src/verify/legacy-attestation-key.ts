@@ -12,7 +12,13 @@ import {
   verifyWith,
 } from '../signature/index.js';
 import { describeKeys, type KeyAuthority } from './authority.js';
-import { checkLegacyTlog, fetchFailed, rejected, type SignatureCheck } from './check.js';
+import {
+  checkLegacyTlog,
+  fetchFailed,
+  predicateTypeMismatch,
+  rejected,
+  type SignatureCheck,
+} from './check.js';
 
 /**
  * Checks one layer of an `.att` manifest against a key authority: a DSSE envelope whose signature
@@ -60,8 +66,10 @@ export function checkLegacyAttestationWithKey(
   }
   if (subjectsNaming(statement, digest).length === 0)
     return reject(`the statement's subjects do not name ${digest}`);
-  if (statement.predicateType !== predicateType)
-    return reject(`the statement's predicate type is ${statement.predicateType}, not ${predicateType}`);
+  if (statement.predicateType !== predicateType) {
+    const mismatch = predicateTypeMismatch(statement.predicateType, predicateType);
+    return rejected('att-tag', 'legacy', artefact, mismatch.reason, mismatch.otherPredicateType);
+  }
   const tlog = checkLegacyTlog(descriptor.annotations, authority, {
     signature,
     signer: { publicKey: key },

@@ -24,6 +24,11 @@ export interface SignatureOutcome {
   reason: string;
   /** Keyless: who the verified certificate names (every SAN, and the OIDC issuer). */
   identity?: { subjects: string[]; issuer?: string };
+  /**
+   * Set when the signature verified but its in-toto statement has this predicate type instead of the
+   * one wanted, so that an attestation check can say which types it did find.
+   */
+  otherPredicateType?: string;
 }
 
 export interface TransparencyLogOutcome {

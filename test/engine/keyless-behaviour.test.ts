@@ -8,6 +8,7 @@ import type { Verdict } from '../../src/policy/index.js';
 import { RegistryClient } from '../../src/registry/index.js';
 import {
   attachBundle,
+  attestLegacy,
   buildStatement,
   digestSet,
   signatureStatement,
@@ -43,6 +44,14 @@ describe('policy engine behaviour table: keyless authorities', () => {
 
     legacy = await pushImage(setup, registry.host, 'acme/legacy');
     await signLegacy(setup, legacy.target, signer, {});
+    await attestLegacy(setup, legacy.target, signer, {
+      statement: buildStatement({
+        subject: [{ name: 'acme/legacy', digest: digestSet(legacy.digest) }],
+        predicateType: PROVENANCE,
+        predicate: { builder: { id: 'https://ci.vouch.test/builder' } },
+      }),
+      predicateType: PROVENANCE,
+    });
 
     bundled = await pushImage(setup, registry.host, 'acme/bundled');
     await attachBundle(setup, bundled.target, signer, {
@@ -234,6 +243,30 @@ describe('policy engine behaviour table: keyless authorities', () => {
     expect(fails.errors[0]).toMatch(
       /^failed policy: built-here: attestation keyless validation failed for authority authority-0/,
     );
+  });
+
+  it('row K10: a keyless .att attestation of another predicate type names the types it found', async () => {
+    const sbom = 'https://cyclonedx.org/bom';
+    const verdict = await check(
+      [
+        cip('sbom', {
+          images: glob(legacy),
+          authorities: [
+            keyless(
+              { issuer: ISSUER, subject: SUBJECT },
+              { attestations: [{ name: 'sbom', predicateType: sbom }] },
+            ),
+          ],
+        }),
+      ],
+      legacy.ref,
+    );
+    expect(verdict).toMatchObject({ allowed: false, failure: 'signature' });
+    expect(verdict.errors[0]).toContain(
+      `no matching attestations with type ${sbom}, checked the following predicateTypes: "${PROVENANCE}"`,
+    );
+    const signatures = verdict.policies[0]?.authorities[0]?.signatures ?? [];
+    expect(signatures.map((signature) => signature.otherPredicateType)).toContain(PROVENANCE);
   });
 
   it('row K9: a policy-level CEL condition reads the keyless signer (subject and issuer)', async () => {

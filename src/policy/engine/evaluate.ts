@@ -385,8 +385,6 @@ async function checkSignatures(prepared: VerifyAuthority, subject: Subject): Pro
   };
 }
 
-const WRONG_PREDICATE_TYPE = /^the statement's predicate type is (\S+), not /;
-
 async function checkAttestations(prepared: VerifyAuthority, subject: Subject): Promise<AuthorityResult> {
   const results = await Promise.all(
     prepared.attestations.map(async (attestation, index) => ({
@@ -455,8 +453,7 @@ function attestationReason(predicateType: string, outcome: AuthorityOutcome): st
   const seen = new Set<string>();
   let onlyWrongType = outcome.signatures.length > 0;
   for (const signature of outcome.signatures) {
-    const match = WRONG_PREDICATE_TYPE.exec(signature.reason);
-    if (match) seen.add(match[1] as string);
+    if (signature.otherPredicateType !== undefined) seen.add(signature.otherPredicateType);
     else onlyWrongType = false;
   }
   if (seen.size === 0) return outcome.reason;

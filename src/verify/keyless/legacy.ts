@@ -17,6 +17,7 @@ import {
   SignatureError,
   subjectsNaming,
 } from '../../signature/index.js';
+import { predicateTypeMismatch } from '../check.js';
 import type { TransparencyLogOutcome } from '../outcome.js';
 import { toTransparencyLogEntry, trustedRekorLogs, verifyRekorBundle } from '../tlog/rekor-set.js';
 import { trustMaterialFor } from '../trust/material.js';
@@ -184,7 +185,7 @@ interface SignedContent {
 /** Rekor entry kinds whose body @sigstore/verify 3.1 can check (it checks again what vouch checked). */
 const VERIFIER_READS = new Set(['hashedrekord 0.0.1', 'intoto 0.0.2', 'dsse 0.0.1']);
 
-type Failure = { code: KeylessFailureCode; reason: string };
+type Failure = { code: KeylessFailureCode; reason: string; otherPredicateType?: string };
 
 function verifyLegacyLayer(
   input: LegacyKeylessSignature,
@@ -286,7 +287,11 @@ function verifyLegacyLayer(
   if (!match.ok) return fail(match.code, match.reason);
 
   const claims = signed.claims();
-  if (claims) return fail(claims.code, claims.reason);
+  if (claims)
+    return {
+      ...fail(claims.code, claims.reason),
+      ...(claims.otherPredicateType !== undefined && { otherPredicateType: claims.otherPredicateType }),
+    };
 
   const names = describeCertificate(leaf.der);
   const subject = identity.subjects[0] ?? names.subject;
@@ -406,7 +411,7 @@ function statementClaims(
   if (options.predicateType !== undefined && statement.predicateType !== options.predicateType)
     return {
       code: 'PREDICATE_MISMATCH',
-      reason: `the statement's predicate type is ${statement.predicateType}, not ${options.predicateType}`,
+      ...predicateTypeMismatch(statement.predicateType, options.predicateType),
     };
   return { statement };
 }

@@ -26,5 +26,6 @@ export function toSignatureOutcome(
     reason: result.verified
       ? `${result.reason}${warnings}`
       : `${result.reason} [${result.failure ?? 'FAILED'}]${warnings}`,
+    ...(result.otherPredicateType !== undefined && { otherPredicateType: result.otherPredicateType }),
   };
 }

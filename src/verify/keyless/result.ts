@@ -77,6 +77,8 @@ export interface KeylessVerification {
   judgedAt: JudgedTime[];
   /** Checks the caller turned off, to be shown with the verdict. */
   warnings: string[];
+  /** PREDICATE_MISMATCH: the predicate type the statement has. */
+  otherPredicateType?: string;
 }
 
 export function failed(
