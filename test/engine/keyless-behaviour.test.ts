@@ -44,28 +44,23 @@ describe('policy engine behaviour table: keyless authorities', () => {
 
     legacy = await pushImage(setup, registry.host, 'acme/legacy');
     await signLegacy(setup, legacy.target, signer, {});
-    await attestLegacy(setup, legacy.target, signer, {
+    // Provenance from the CI builder the rows expect, about one pushed image.
+    const provenance = (pushed: PushedImage) => ({
       statement: buildStatement({
-        subject: [{ name: 'acme/legacy', digest: digestSet(legacy.digest) }],
+        subject: [{ name: pushed.repo.repository, digest: digestSet(pushed.digest) }],
         predicateType: PROVENANCE,
         predicate: { builder: { id: 'https://ci.vouch.test/builder' } },
       }),
       predicateType: PROVENANCE,
     });
+    await attestLegacy(setup, legacy.target, signer, provenance(legacy));
 
     bundled = await pushImage(setup, registry.host, 'acme/bundled');
     await attachBundle(setup, bundled.target, signer, {
       statement: signatureStatement(bundled.digest),
       predicateType: COSIGN_SIGN,
     });
-    await attachBundle(setup, bundled.target, signer, {
-      statement: buildStatement({
-        subject: [{ name: 'acme/bundled', digest: digestSet(bundled.digest) }],
-        predicateType: PROVENANCE,
-        predicate: { builder: { id: 'https://ci.vouch.test/builder' } },
-      }),
-      predicateType: PROVENANCE,
-    });
+    await attachBundle(setup, bundled.target, signer, provenance(bundled));
 
     otherSigner = await pushImage(setup, registry.host, 'acme/other');
     await signLegacy(

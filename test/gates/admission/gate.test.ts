@@ -56,6 +56,22 @@ function gateWith(
   );
 }
 
+/** A gate whose verification and cache-lookup events are written down. */
+function recordingGate(checker: ImageChecker) {
+  const events: Array<{ image: string; origin: string; immediate: boolean }> = [];
+  const lookups: string[] = [];
+  const gate = new AdmissionGate(
+    OPTIONS,
+    () => ({ checker, fingerprint: 'sha256:policies' }),
+    new RegistryTrouble(),
+    {
+      onVerification: ({ image, origin, immediate }) => events.push({ image, origin, immediate }),
+      onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`),
+    },
+  );
+  return { gate, events, lookups };
+}
+
 const podReview = (images: string[], extra: Record<string, unknown> = {}) =>
   parseAdmissionReview(
     review({
@@ -294,13 +310,7 @@ describe('sharing and the UPDATE shortcut', () => {
     const request = parseAdmissionReview(
       review({ kind: 'Deployment', operation: 'UPDATE', object: next, oldObject: old }),
     );
-    const lookups: string[] = [];
-    const gate = new AdmissionGate(
-      OPTIONS,
-      () => ({ checker, fingerprint: 'sha256:policies' }),
-      new RegistryTrouble(),
-      { onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`) },
-    );
+    const { gate, lookups } = recordingGate(checker);
     const outcome = await gate.admit(request, 'mutate');
     // Every image goes to the engine once; only its cache decides, whatever the annotation claims.
     expect(checker.checks.map((request) => request.image).sort()).toEqual([
@@ -340,13 +350,7 @@ describe('sharing and the UPDATE shortcut', () => {
   it('does not count a cached verdict on CREATE as the UPDATE shortcut', async () => {
     const image = 'ghcr.io/acme/web:1.0';
     const checker = new RecordingChecker(() => ({ ...verified(image, DIGEST_A), cached: true }));
-    const lookups: string[] = [];
-    const gate = new AdmissionGate(
-      OPTIONS,
-      () => ({ checker, fingerprint: 'sha256:policies' }),
-      new RegistryTrouble(),
-      { onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`) },
-    );
+    const { gate, lookups } = recordingGate(checker);
     const outcome = await gate.admit(podReview([image]), 'mutate');
     expect(outcome.images[0]?.origin).toBe('check');
     expect(lookups).toEqual(['check:true']);
@@ -369,21 +373,6 @@ class PeekingChecker extends RecordingChecker {
 describe('verdicts held in memory (ImageChecker.peek)', () => {
   const web = 'ghcr.io/acme/web:1.0';
   const side = 'ghcr.io/acme/side:1';
-
-  function recordingGate(checker: ImageChecker) {
-    const events: Array<{ image: string; origin: string; immediate: boolean }> = [];
-    const lookups: string[] = [];
-    const gate = new AdmissionGate(
-      OPTIONS,
-      () => ({ checker, fingerprint: 'sha256:policies' }),
-      new RegistryTrouble(),
-      {
-        onVerification: ({ image, origin, immediate }) => events.push({ image, origin, immediate }),
-        onCacheLookup: ({ source, hit }) => lookups.push(`${source}:${hit}`),
-      },
-    );
-    return { gate, events, lookups };
-  }
 
   it('answers from memory without calling check, and pins the digest it names', async () => {
     const checker = new PeekingChecker(new Map([[web, verified(web, DIGEST_A)]]));
