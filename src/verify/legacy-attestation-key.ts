@@ -8,17 +8,10 @@ import {
   parseDsseEnvelope,
   preAuthEncoding,
   SignatureError,
-  subjectsNaming,
   verifyWith,
 } from '../signature/index.js';
 import { describeKeys, type KeyAuthority } from './authority.js';
-import {
-  checkLegacyTlog,
-  fetchFailed,
-  predicateTypeMismatch,
-  rejected,
-  type SignatureCheck,
-} from './check.js';
+import { checkLegacyTlog, fetchFailed, rejected, type SignatureCheck, statementProblem } from './check.js';
 
 /**
  * Checks one layer of an `.att` manifest against a key authority: a DSSE envelope whose signature
@@ -64,12 +57,8 @@ export function checkLegacyAttestationWithKey(
     if (error instanceof SignatureError) return reject(error.message);
     throw error;
   }
-  if (subjectsNaming(statement, digest).length === 0)
-    return reject(`the statement's subjects do not name ${digest}`);
-  if (statement.predicateType !== predicateType) {
-    const mismatch = predicateTypeMismatch(statement.predicateType, predicateType);
-    return rejected('att-tag', 'legacy', artefact, mismatch.reason, mismatch.otherPredicateType);
-  }
+  const problem = statementProblem(statement, digest, { predicateType });
+  if (problem) return rejected('att-tag', 'legacy', artefact, problem.reason, problem.otherPredicateType);
   const tlog = checkLegacyTlog(descriptor.annotations, authority, {
     signature,
     signer: { publicKey: key },

@@ -10,13 +10,16 @@ import {
 } from '../../src/registry/index.js';
 import {
   attachBundle,
+  attestLegacy,
   buildBundleReferrerManifest,
   buildLegacyManifest,
   buildReferrersIndex,
   buildSimpleSigningPayload,
+  buildStatement,
   COSIGN_SIGN_PREDICATE_TYPE,
   CosignAnnotation,
   CosignMediaType,
+  digestSet,
   ImageArtefacts,
   layerDescriptor,
   legacyTag,
@@ -26,7 +29,7 @@ import {
   signBytes,
   signLegacy,
 } from '../../src/signature/index.js';
-import { keyAuthority, verifySignatures } from '../../src/verify/index.js';
+import { keyAuthority, verifyAttestations, verifySignatures } from '../../src/verify/index.js';
 import {
   type BuiltImage,
   buildImage,
@@ -37,6 +40,8 @@ import {
   type TestRegistry,
 } from '../harness/index.js';
 import { addManifest, pushLegacyManifest, serveStatic, staticContent } from '../signature/helpers.js';
+
+const PROVENANCE = 'https://slsa.dev/provenance/v1';
 
 async function newKey(): Promise<PrivateKey> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -103,6 +108,29 @@ describe('attacks on a real registry, each refused with its own reason', () => {
     const outcome = await verify(b.digest);
     expect(outcome).toMatchObject({ passed: false, failure: 'signature' });
     expect(outcome.reason).toContain(`the signed payload names ${a.digest}, not ${b.digest}`);
+  });
+
+  it('a valid .att manifest of image A copied to image B’s attestation tag', async () => {
+    const a = await image('att-copy-a');
+    const b = await image('att-copy-b');
+    const statement = buildStatement({
+      subject: [{ name: 'victim/app', digest: digestSet(a.digest) }],
+      predicateType: PROVENANCE,
+      predicate: {},
+    });
+    await attestLegacy(client, target(a), key, { statement, predicateType: PROVENANCE });
+    const attested = (digest: string) =>
+      verifyAttestations(
+        new ImageArtefacts(client, { ...repo(), digest }),
+        keyAuthority({ keys: [key.publicKey] }),
+        { predicateType: PROVENANCE },
+      );
+    expect((await attested(a.digest)).passed).toBe(true);
+    const att = await client.getManifest({ ...repo(), tag: legacyTag(a.digest, 'att') });
+    await client.putManifest(repo(), legacyTag(b.digest, 'att'), att.bytes, MediaType.OCI_MANIFEST);
+    const outcome = await attested(b.digest);
+    expect(outcome).toMatchObject({ passed: false, failure: 'signature' });
+    expect(outcome.reason).toContain(`the statement's subjects name ${a.digest}, not ${b.digest}`);
   });
 
   it('the tag moved to new content after signing', async () => {
