@@ -1,5 +1,18 @@
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** A response callback that reads the whole body, with nothing else done to it. */
+function readWhole(
+  resolve: (answer: { status: number; body: Buffer }) => void,
+  reject: (error: Error) => void,
+): (res: IncomingMessage) => void {
+  return (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    res.on('error', reject);
+  };
+}
 
 /**
  * The floor every latency figure is compared with: the same HTTP requests made by a bare keep-alive
@@ -17,12 +30,11 @@ export class BareClient {
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const req = request(`${this.base}${path}`, { method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const req = request(
+        `${this.base}${path}`,
+        { method, headers, agent: this.agent },
+        readWhole(resolve, reject),
+      );
       req.on('error', reject);
       req.end();
     });
@@ -62,12 +74,7 @@ export class JsonPoster {
           servername: this.tls.servername,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        },
+        readWhole(resolve, reject),
       );
       req.on('error', reject);
       req.end(body);

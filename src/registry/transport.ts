@@ -143,7 +143,8 @@ export class HttpTransport {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
   private readonly limits = new Map<string, Semaphore>();
-  private readonly origins = new Map<string, Omit<Target, 'path' | 'href'>>();
+  /** Each registry's root, parsed once. */
+  private readonly origins = new Map<string, Target>();
   private readonly insecure: ReadonlySet<string>;
   private readonly maxConcurrency: number;
   private readonly maxAttempts: number;
@@ -318,24 +319,18 @@ export class HttpTransport {
    */
   private fastTarget(request: HttpRequest): Target | undefined {
     if (!PLAIN_PATH.test(request.url)) return undefined;
-    let origin = this.origins.get(request.registry);
-    if (origin === undefined) {
-      const base = new URL(`${this.baseUrl(request.registry)}/`);
-      origin = {
-        origin: base.origin,
-        https: base.protocol === 'https:',
-        hostname: base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname,
-        port: base.port === '' ? undefined : Number(base.port),
-      };
-      this.origins.set(request.registry, origin);
+    let base = this.origins.get(request.registry);
+    if (base === undefined) {
+      base = urlTarget(new URL(`${this.baseUrl(request.registry)}/`));
+      this.origins.set(request.registry, base);
     }
     return {
-      origin: origin.origin,
-      https: origin.https,
-      hostname: origin.hostname,
-      port: origin.port,
+      origin: base.origin,
+      https: base.https,
+      hostname: base.hostname,
+      port: base.port,
       path: request.url,
-      href: origin.origin + request.url,
+      href: base.origin + request.url,
     };
   }
 

@@ -35,7 +35,6 @@ export async function verifyAttestations(
 ): Promise<AttestationOutcome> {
   const digest = artefacts.image.digest;
   const { predicateType } = requirement;
-  const format = authority.signatureFormat !== undefined ? { format: authority.signatureFormat } : {};
   const withCondition = (check: SignatureCheck) => applyCondition(check, requirement.condition);
   let collected: CollectedChecks;
   let notes: ReturnType<typeof import('./keyless-checks.js')['keylessNotes']> | undefined;
@@ -43,7 +42,7 @@ export async function verifyAttestations(
     collected = await collectChecks(artefacts, {
       legacy: 'attestations',
       predicateType,
-      ...format,
+      format: authority.signatureFormat,
       checkLayer: (layer) =>
         withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
       checkReferrer: async (referrer) =>
@@ -56,7 +55,7 @@ export async function verifyAttestations(
     collected = await collectChecks(artefacts, {
       legacy: 'attestations',
       predicateType,
-      ...format,
+      format: authority.signatureFormat,
       checkLayer: (layer) =>
         withCondition(keyless.checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
       checkReferrer: async (referrer) =>

@@ -12,8 +12,8 @@ export interface ArtefactCheckers {
   /** Referrers whose predicate-type hint names another type are not fetched (the hint is never trusted to admit). */
   predicateType: string;
   checkReferrer(referrer: ReferrerArtefact): Promise<SignatureCheck>;
-  /** Only this format is looked at (`signatureFormat`); unset: the legacy tag, then the referrers. */
-  format?: SignatureFormat;
+  /** Only this format is looked at (`signatureFormat`); undefined: the legacy tag, then the referrers. */
+  format: SignatureFormat | undefined;
 }
 
 /** Everything an authority found, ready for `summarize`. */

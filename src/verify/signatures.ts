@@ -23,7 +23,6 @@ export async function verifySignatures(
   authority: SignatureAuthority,
 ): Promise<AuthorityOutcome> {
   const digest = artefacts.image.digest;
-  const format = authority.signatureFormat !== undefined ? { format: authority.signatureFormat } : {};
   const requirement = {
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
     ...(authority.annotations && { annotations: authority.annotations }),
@@ -32,7 +31,7 @@ export async function verifySignatures(
     const collected = await collectChecks(artefacts, {
       legacy: 'signatures',
       predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-      ...format,
+      format: authority.signatureFormat,
       checkLayer: (layer) => checkLegacySignatureWithKey(layer, authority, digest),
       checkReferrer: (referrer) => checkBundleWithKey(referrer, authority, digest, requirement),
     });
@@ -43,7 +42,7 @@ export async function verifySignatures(
   const collected = await collectChecks(artefacts, {
     legacy: 'signatures',
     predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-    ...format,
+    format: authority.signatureFormat,
     checkLayer: (layer) => keyless.checkLegacySignatureKeyless(layer, authority, digest),
     checkReferrer: (referrer) => keyless.checkBundleKeyless(referrer, authority, digest, requirement),
   });

@@ -414,11 +414,9 @@ export class AdmissionGate {
     if (context.resource !== undefined) request.resource = context.resource;
     const verdict = active.checker.peek(request);
     if (verdict === undefined) return undefined;
-    const unchanged = context.unchanged?.has(image) === true;
-    this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: true });
-    const consistent = checkConsistency(verdict, writtenDigest);
-    const origin: ImageOrigin =
-      consistent !== verdict ? 'engine-error' : unchanged ? 'unchanged-cache' : 'check';
+    const { verdict: consistent, origin } = this.takeAnswer(image, verdict, writtenDigest, context, {
+      fromCache: true,
+    });
     this.events.onVerification?.({
       image,
       origin,
@@ -428,6 +426,27 @@ export class AdmissionGate {
       immediate: true,
     });
     return { verdict: consistent, origin, shared: false };
+  }
+
+  /**
+   * An engine verdict as the gate takes it, from memory (`peek`) or from `check`: counted as a cache
+   * lookup, refused when it names another digest than the one written, and named by where it came
+   * from. An UPDATE that kept the image and is answered from the verdict cache (then `check` made no
+   * registry request) is the UPDATE shortcut.
+   */
+  private takeAnswer(
+    image: string,
+    verdict: Verdict,
+    writtenDigest: string | undefined,
+    context: CheckContext,
+    how: { fromCache: boolean; counted?: boolean },
+  ): { verdict: Verdict; origin: ImageOrigin } {
+    const unchanged = context.unchanged?.has(image) === true;
+    if (!how.counted)
+      this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: how.fromCache });
+    const consistent = checkConsistency(verdict, writtenDigest);
+    if (consistent !== verdict) return { verdict: consistent, origin: 'engine-error' };
+    return { verdict, origin: unchanged && how.fromCache ? 'unchanged-cache' : 'check' };
   }
 
   /** A deadline for the engine that falls a little before this admission's budget ends. */
@@ -514,12 +533,11 @@ export class AdmissionGate {
       return finish(timeoutVerdict(image, budgetMs, reason), 'timeout', shared);
     }
     const verdict = outcome.value;
-    // An UPDATE that kept the image is answered from the verdict cache when it holds the digest's
-    // verdict (`check` then makes no registry request); it is counted as the UPDATE shortcut.
-    const unchanged = context.unchanged?.has(image) === true;
-    const fromCache = verdict.cached === true;
-    if (!shared)
-      this.events.onCacheLookup?.({ source: unchanged ? 'unchanged-update' : 'check', hit: fromCache });
+    // A joined verification was counted by the request that started it.
+    const answer = this.takeAnswer(image, verdict, writtenDigest, context, {
+      fromCache: verdict.cached === true,
+      counted: shared,
+    });
     if (verdict.failure === 'timeout' && !verdict.allowed) {
       // The engine words its timeout with its own, slightly shorter deadline; keep only its reason, so
       // the answer names the admission's budget once.
@@ -530,9 +548,7 @@ export class AdmissionGate {
       const reason = this.problems.describe(registry, started) ?? (reasons.join('; ') || 'deadline passed');
       return finish({ ...verdict, errors: [timeoutMessage(image, budgetMs, reason)] }, 'timeout', shared);
     }
-    const consistent = checkConsistency(verdict, writtenDigest);
-    if (consistent !== verdict) return finish(consistent, 'engine-error', shared);
-    return finish(verdict, unchanged && fromCache ? 'unchanged-cache' : 'check', shared);
+    return finish(answer.verdict, answer.origin, shared);
   }
 }
 
