@@ -144,8 +144,36 @@ export function skipReason(request: AdmissionRequest, rules: NamespaceRules): st
   if (rules.isExcluded(namespace)) return `namespace ${namespace} is excluded`;
   if (!workloadKind(request.kind.group, request.kind.kind))
     return `kind ${formatKind(request)} carries no pod template vouch knows`;
-  if (request.object?.metadata?.deletionTimestamp) return 'object is being deleted';
   return undefined;
+}
+
+/**
+ * The one admission of an object being deleted that needs no check: an UPDATE that changes no image
+ * (a controller removing its finalizer must not be blocked by a registry outage). A CREATE carrying
+ * `deletionTimestamp` is checked like any CREATE: the API server clears the field only after mutating
+ * admission, so honouring it would admit an unverified, unpinned image. Any image an UPDATE changes is
+ * checked like any UPDATE's.
+ */
+export function deletionSkipReason(
+  request: AdmissionRequest,
+  locations: readonly ImageLocation[],
+  changed: ReadonlyMap<ImageLocation, boolean>,
+): string | undefined {
+  if (request.operation !== 'UPDATE' || !request.object?.metadata?.deletionTimestamp) return undefined;
+  if (!locations.every((location) => changed.get(location) === false)) return undefined;
+  return 'object is being deleted and the update changes no image';
+}
+
+function admittedUnchecked(request: AdmissionRequest, skipped: string): AdmissionOutcome {
+  return {
+    review: buildAdmissionReview({ uid: request.uid, allowed: true }),
+    allowed: true,
+    warned: false,
+    skipped,
+    images: [],
+    patch: [],
+    denialReasons: [],
+  };
 }
 
 export function namespaceOf(request: AdmissionRequest): string | undefined {
@@ -297,17 +325,7 @@ export class AdmissionGate {
    */
   async admit(request: AdmissionRequest, endpoint: Endpoint): Promise<AdmissionOutcome> {
     const skipped = skipReason(request, this.rules);
-    if (skipped !== undefined) {
-      return {
-        review: buildAdmissionReview({ uid: request.uid, allowed: true }),
-        allowed: true,
-        warned: false,
-        skipped,
-        images: [],
-        patch: [],
-        denialReasons: [],
-      };
-    }
+    if (skipped !== undefined) return admittedUnchecked(request, skipped);
     const kind = workloadKind(request.kind.group, request.kind.kind) as WorkloadKind;
     const object = request.object as KubeObject;
     const locations = extractImages(kind, object);
@@ -315,6 +333,8 @@ export class AdmissionGate {
       locations,
       request.operation === 'UPDATE' ? request.oldObject : undefined,
     );
+    const deleting = deletionSkipReason(request, locations, changed);
+    if (deleting !== undefined) return admittedUnchecked(request, deleting);
     const unchanged = unchangedImages(locations, changed);
     const namespace = namespaceOf(request);
     const mode = this.rules.modeFor(namespace);

@@ -3,6 +3,7 @@ import { decide, type EnforcementConfig, NamespaceRules } from '../../../src/gat
 import {
   changedLocations,
   combineDecisions,
+  deletionSkipReason,
   denialReason,
   type EvaluatedImage,
   skipReason,
@@ -22,6 +23,42 @@ const config = (overrides: Partial<EnforcementConfig> = {}): EnforcementConfig =
   warnNamespaces: [],
   excludeNamespaces: ['kube-system', 'vouch-system'],
   ...overrides,
+});
+
+describe('objects being deleted', () => {
+  const reason = (body: Record<string, unknown>) => {
+    const request = parseAdmissionReview(body);
+    const kind = workloadKind('', 'Pod');
+    if (!kind) throw new Error('Pod is a workload kind');
+    const locations = extractImages(kind, request.object);
+    const changed = changedLocations(
+      locations,
+      request.operation === 'UPDATE' ? request.oldObject : undefined,
+    );
+    return deletionSkipReason(request, locations, changed);
+  };
+  const deleting = (image: string) => workload('Pod', podSpec({ containers: [image] }), { deleting: true });
+
+  it('admits unchecked an UPDATE that changes no image (finalizer removal)', () => {
+    const object = deleting('unsigned:1');
+    const old = workload('Pod', podSpec({ containers: ['unsigned:1'] }));
+    expect(reason(review({ kind: 'Pod', operation: 'UPDATE', object, oldObject: old }))).toBe(
+      'object is being deleted and the update changes no image',
+    );
+  });
+
+  it('checks a CREATE that carries deletionTimestamp (the API server clears it only after mutation)', () => {
+    expect(
+      reason(review({ kind: 'Pod', operation: 'CREATE', object: deleting('unsigned:1') })),
+    ).toBeUndefined();
+  });
+
+  it('checks an UPDATE of an object being deleted that changes an image', () => {
+    const old = deleting('signed:1');
+    expect(
+      reason(review({ kind: 'Pod', operation: 'UPDATE', object: deleting('unsigned:1'), oldObject: old })),
+    ).toBeUndefined();
+  });
 });
 
 describe('skip rules', () => {
@@ -90,11 +127,12 @@ describe('skip rules', () => {
     ).toBe('subresource scale carries no images');
   });
 
-  it('admits objects already being deleted (finalizer removal must not be blocked)', () => {
+  it('never skips an object being deleted before its images are looked at', () => {
     const deleting = workload('Pod', podSpec({ containers: ['unsigned:1'] }), { deleting: true });
-    expect(skip(review({ kind: 'Pod', operation: 'UPDATE', object: deleting, oldObject: deleting }))).toBe(
-      'object is being deleted',
-    );
+    expect(skip(review({ kind: 'Pod', operation: 'CREATE', object: deleting }))).toBeUndefined();
+    expect(
+      skip(review({ kind: 'Pod', operation: 'UPDATE', object: deleting, oldObject: deleting })),
+    ).toBeUndefined();
   });
 
   it('admits excluded namespaces and kinds without a pod template', () => {

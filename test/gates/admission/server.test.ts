@@ -228,6 +228,30 @@ describe('webhook server over HTTPS', () => {
     );
   });
 
+  it('checks objects carrying deletionTimestamp unless an UPDATE changes no image', async () => {
+    const deleting = (image: string) => workload('Pod', podSpec({ containers: [image] }), { deleting: true });
+    const checksBefore = fixture.engine.checks;
+    const created = await admitBoth(
+      fixture,
+      review({ kind: 'Pod', operation: 'CREATE', object: deleting('unsigned.example/evil:1') }),
+    );
+    expect(created.validate.allowed).toBe(false);
+    expect(created.mutate.allowed).toBe(false);
+    expect((created.validate.status as { message: string }).message).toMatch(/unsigned\.example\/evil:1/);
+    const changed = await admitBoth(
+      fixture,
+      review({
+        kind: 'Pod',
+        operation: 'UPDATE',
+        object: deleting('unsigned.example/evil:2'),
+        oldObject: deleting('unsigned.example/evil:1'),
+      }),
+    );
+    expect(changed.validate.allowed).toBe(false);
+    expect((changed.validate.status as { message: string }).message).toMatch(/unsigned\.example\/evil:2/);
+    expect(fixture.engine.checks).toBeGreaterThan(checksBefore);
+  });
+
   it('admits without checks what carries no new image', async () => {
     const pod = workload('Pod', podSpec({ containers: ['unsigned.example/evil:1'] }));
     const deployment = workload('Deployment', podSpec({ containers: ['unsigned.example/evil:1'] }));
