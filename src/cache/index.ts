@@ -27,6 +27,7 @@ export {
   TagCache,
   UNCACHEABLE_FAILURES,
   VerdictCache,
+  type VerdictKey,
   type VerdictTtls,
   verdictHasTransientFailure,
 } from './stores.js';

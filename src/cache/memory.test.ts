@@ -4,6 +4,7 @@ import { MemoryCache } from './memory.js';
 import { ArtefactCache, TagCache, VerdictCache, verdictHasTransientFailure } from './stores.js';
 
 const DIGEST = `sha256:${'1'.repeat(64)}`;
+const KEY = { fingerprint: 'f', repository: 'registry.example/app', digest: DIGEST };
 
 interface V {
   allowed: boolean;
@@ -94,32 +95,34 @@ describe('VerdictCache', () => {
   it('does not store what it must not cache, and marks what it returns as cached', async () => {
     const backend = new MemoryCache();
     const verdicts = new VerdictCache<V>(backend);
-    expect(await verdicts.put('f', DIGEST, { ...deny, failure: 'registry' })).toBe(false);
-    expect(await verdicts.get('f', DIGEST)).toBeUndefined();
-    expect(await verdicts.put('f', DIGEST, { ...pass, cached: true })).toBe(true);
-    expect(await backend.get('verdict', `f:${DIGEST}`)).not.toContain('cached');
-    expect(await verdicts.get('f', DIGEST)).toEqual({ ...pass, cached: true });
-    expect(await verdicts.get('f', DIGEST, { variant: 'resource-1' })).toBeUndefined();
-    expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 1, misses: 2, writes: 1 });
+    expect(await verdicts.put(KEY, { ...deny, failure: 'registry' })).toBe(false);
+    expect(await verdicts.get(KEY)).toBeUndefined();
+    expect(await verdicts.put(KEY, { ...pass, cached: true })).toBe(true);
+    expect(await backend.get('verdict', `f:registry.example/app:${DIGEST}`)).not.toContain('cached');
+    expect(await verdicts.get(KEY)).toEqual({ ...pass, cached: true });
+    expect(await verdicts.get({ ...KEY, variant: 'resource-1' })).toBeUndefined();
+    // Signatures live per repository: the same digest elsewhere is another question.
+    expect(await verdicts.get({ ...KEY, repository: 'registry.example/other' })).toBeUndefined();
+    expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 1, misses: 3, writes: 1 });
   });
 
   it('parses a stored text once, hands the result out frozen, and follows the text when it changes', async () => {
     const backend = new MemoryCache();
     const verdicts = new VerdictCache<V>(backend);
-    await verdicts.put('f', DIGEST, pass);
-    const first = await verdicts.get('f', DIGEST);
-    expect(await verdicts.get('f', DIGEST)).toBe(first);
+    await verdicts.put(KEY, pass);
+    const first = await verdicts.get(KEY);
+    expect(await verdicts.get(KEY)).toBe(first);
     expect(Object.isFrozen(first)).toBe(true);
     expect(Object.isFrozen(first?.policies[0]?.authorities)).toBe(true);
-    await verdicts.put('f', DIGEST, { ...pass, warnings: ['late warning'] });
-    expect(await verdicts.get('f', DIGEST)).toEqual({ ...pass, warnings: ['late warning'], cached: true });
+    await verdicts.put(KEY, { ...pass, warnings: ['late warning'] });
+    expect(await verdicts.get(KEY)).toEqual({ ...pass, warnings: ['late warning'], cached: true });
     expect(backend.stats().namespaces.verdict).toMatchObject({ hits: 3, errors: 0 });
   });
 
   it('treats a stored value that is not a verdict as a miss', async () => {
     const backend = new MemoryCache();
-    await backend.set('verdict', `f:${DIGEST}`, '{"allowed":"yes"}', 60_000);
-    expect(await new VerdictCache<V>(backend).get('f', DIGEST)).toBeUndefined();
+    await backend.set('verdict', `f:registry.example/app:${DIGEST}`, '{"allowed":"yes"}', 60_000);
+    expect(await new VerdictCache<V>(backend).get(KEY)).toBeUndefined();
     expect(backend.stats().namespaces.verdict).toMatchObject({ errors: 1, misses: 1, hits: 0 });
   });
 });

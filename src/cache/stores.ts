@@ -1,8 +1,10 @@
 /**
  * The three things vouch caches, each with its own expiry rules, over any `CacheBackend`:
- * - verdicts, keyed by (policy fingerprint, image digest): a clean pass for long, a failure or a pass
- *   with warnings only briefly (so that a fix is seen soon), and a verdict caused by a registry error
- *   or a timeout never (it says nothing about the image);
+ * - verdicts, keyed by (policy fingerprint, repository, image digest): a clean pass for long, a failure
+ *   or a pass with warnings only briefly (so that a fix is seen soon), and a verdict caused by a registry
+ *   error or a timeout never (it says nothing about the image). The repository is part of the key
+ *   because signatures live per repository: the same digest is signed in one and not in another, and a
+ *   verdict made for one must never answer for the other;
  * - tag→digest answers, briefly (tags move);
  * - artefacts by digest (immutable): checked against their digest when read, so even a backend that
  *   returns wrong bytes cannot feed vouch a substituted signature.
@@ -89,6 +91,17 @@ function parseVerdict(text: string): CacheableVerdict | undefined {
   return { ...(parsed as unknown as CacheableVerdict), cached: true };
 }
 
+/** What a verdict is about: every part changes the answer. */
+export interface VerdictKey {
+  /** Identifies the policy material (see the policy layer's `policyFingerprint`). */
+  fingerprint: string;
+  /** `registry/repository` of the image asked about (where its signatures are looked up). */
+  repository: string;
+  digest: string;
+  /** Set when the verdict also depends on the resource: a hash of what the policies read of it. */
+  variant?: string;
+}
+
 export class VerdictCache<V extends CacheableVerdict> {
   private readonly ttls: VerdictTtls;
   private readonly parsed = new ParsedTexts<CacheableVerdict>();
@@ -101,11 +114,12 @@ export class VerdictCache<V extends CacheableVerdict> {
   }
 
   /**
-   * `fingerprint` identifies the policy material (see the policy layer's `policyFingerprint`);
-   * `variant` distinguishes verdicts that also depend on the resource (a hash of what the policy reads).
+   * `fingerprint:registry/repository:digest[:variant]`. Unambiguous: a fingerprint has no `:` after its
+   * algorithm, and a repository path never holds one (only its registry's port does).
    */
-  static key(fingerprint: string, digest: string, variant?: string): string {
-    return variant === undefined ? `${fingerprint}:${digest}` : `${fingerprint}:${digest}:${variant}`;
+  static key({ fingerprint, repository, digest, variant }: VerdictKey): string {
+    const base = `${fingerprint}:${repository}:${digest}`;
+    return variant === undefined ? base : `${base}:${variant}`;
   }
 
   /** How long this verdict may be kept, 0 for never. */
@@ -115,16 +129,8 @@ export class VerdictCache<V extends CacheableVerdict> {
     return this.ttls.failMs;
   }
 
-  async get(
-    fingerprint: string,
-    digest: string,
-    options?: CacheCallOptions & { variant?: string },
-  ): Promise<V | undefined> {
-    const value = await this.backend.get(
-      'verdict',
-      VerdictCache.key(fingerprint, digest, options?.variant),
-      options,
-    );
+  async get(key: VerdictKey, options?: CacheCallOptions): Promise<V | undefined> {
+    const value = await this.backend.get('verdict', VerdictCache.key(key), options);
     if (value === undefined) {
       this.backend.metrics.add('verdict', 'misses');
       return undefined;
@@ -143,8 +149,8 @@ export class VerdictCache<V extends CacheableVerdict> {
    * The verdict `get` would return, when the backend can answer at once (see `CacheBackend.peek`);
    * undefined otherwise. Only hits are counted (a caller that then calls `get` is counted there).
    */
-  peek(fingerprint: string, digest: string, variant?: string): Peeked<V> | undefined {
-    const found = this.backend.peek?.('verdict', VerdictCache.key(fingerprint, digest, variant));
+  peek(key: VerdictKey): Peeked<V> | undefined {
+    const found = this.backend.peek?.('verdict', VerdictCache.key(key));
     const verdict = found === undefined ? undefined : this.parsed.get(found.value, parseVerdict);
     if (verdict === undefined) return undefined;
     this.backend.metrics.add('verdict', 'hits');
@@ -152,22 +158,11 @@ export class VerdictCache<V extends CacheableVerdict> {
   }
 
   /** Stores the verdict unless it must not be cached; returns whether it was stored. */
-  async put(
-    fingerprint: string,
-    digest: string,
-    verdict: V,
-    options?: CacheCallOptions & { variant?: string },
-  ): Promise<boolean> {
+  async put(key: VerdictKey, verdict: V, options?: CacheCallOptions): Promise<boolean> {
     const ttl = this.ttlFor(verdict);
     if (ttl <= 0) return false;
     const { cached: _cached, ...stored } = verdict;
-    await this.backend.set(
-      'verdict',
-      VerdictCache.key(fingerprint, digest, options?.variant),
-      JSON.stringify(stored),
-      ttl,
-      options,
-    );
+    await this.backend.set('verdict', VerdictCache.key(key), JSON.stringify(stored), ttl, options);
     return true;
   }
 }

@@ -28,6 +28,13 @@ const KEY = Buffer.from('k'.repeat(40));
 const FINGERPRINT = 'a'.repeat(64);
 const DIGEST = `sha256:${'1'.repeat(64)}`;
 const OTHER_DIGEST = `sha256:${'2'.repeat(64)}`;
+const REPOSITORY = 'registry.example/app';
+/** The verdict cache key of (FINGERPRINT, REPOSITORY, digest). */
+const about = (digest: string, fingerprint = FINGERPRINT) => ({
+  fingerprint,
+  repository: REPOSITORY,
+  digest,
+});
 
 interface TestVerdict {
   image: string;
@@ -85,21 +92,21 @@ describe('Redis cache', () => {
   it('shares verdicts between two clients', async () => {
     const a = new VerdictCache<TestVerdict>(await connect());
     const b = new VerdictCache<TestVerdict>(await connect());
-    expect(await b.get(FINGERPRINT, DIGEST)).toBeUndefined();
-    expect(await a.put(FINGERPRINT, DIGEST, passed)).toBe(true);
-    const fromB = await b.get(FINGERPRINT, DIGEST);
+    expect(await b.get(about(DIGEST))).toBeUndefined();
+    expect(await a.put(about(DIGEST), passed)).toBe(true);
+    const fromB = await b.get(about(DIGEST));
     expect(fromB).toEqual({ ...passed, cached: true });
-    expect(await b.get(FINGERPRINT, OTHER_DIGEST)).toBeUndefined();
-    expect(await b.get('b'.repeat(64), DIGEST)).toBeUndefined();
+    expect(await b.get(about(OTHER_DIGEST))).toBeUndefined();
+    expect(await b.get(about(DIGEST, 'b'.repeat(64)))).toBeUndefined();
   });
 
   it('counts hits, misses and writes per namespace', async () => {
     const backend = await connect();
     const verdicts = new VerdictCache<TestVerdict>(backend);
     const tags = new TagCache(backend);
-    await verdicts.get(FINGERPRINT, DIGEST);
-    await verdicts.put(FINGERPRINT, DIGEST, passed);
-    await verdicts.get(FINGERPRINT, DIGEST);
+    await verdicts.get(about(DIGEST));
+    await verdicts.put(about(DIGEST), passed);
+    await verdicts.get(about(DIGEST));
     await tags.put('registry.example/app:v1', { digest: DIGEST });
     expect(await tags.get('registry.example/app:v1')).toEqual({ digest: DIGEST });
     const stats = backend.stats();
@@ -111,8 +118,8 @@ describe('Redis cache', () => {
 
   it('stores entries with the Redis expiry of their TTL', async () => {
     const backend = await connect();
-    await new VerdictCache<TestVerdict>(backend, { passMs: 60_000 }).put(FINGERPRINT, DIGEST, passed);
-    const ttl = await raw.pTTL(`vouch:verdict:${FINGERPRINT}:${DIGEST}`);
+    await new VerdictCache<TestVerdict>(backend, { passMs: 60_000 }).put(about(DIGEST), passed);
+    const ttl = await raw.pTTL(`vouch:verdict:${FINGERPRINT}:${REPOSITORY}:${DIGEST}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
@@ -121,11 +128,11 @@ describe('Redis cache', () => {
     const logger = recordingLogger();
     const backend = await connect(redis.url, { logger });
     const verdicts = new VerdictCache<TestVerdict>(backend);
-    const key = `vouch:verdict:${FINGERPRINT}:${DIGEST}`;
+    const key = `vouch:verdict:${FINGERPRINT}:${REPOSITORY}:${DIGEST}`;
 
     // A plain "allowed" verdict, as someone with write access to Redis but not the key would write it.
     await raw.set(key, JSON.stringify(passed));
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
 
     // Sealed with another key.
     await raw.set(
@@ -133,27 +140,30 @@ describe('Redis cache', () => {
       seal(
         Buffer.from('x'.repeat(40)),
         'verdict',
-        `${FINGERPRINT}:${DIGEST}`,
+        `${FINGERPRINT}:${REPOSITORY}:${DIGEST}`,
         JSON.stringify(passed),
         Date.now() + 60_000,
       ),
     );
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
 
     // A genuine entry for another image, copied onto this image's key.
-    await verdicts.put(FINGERPRINT, OTHER_DIGEST, passed);
-    await raw.set(key, (await raw.get(`vouch:verdict:${FINGERPRINT}:${OTHER_DIGEST}`)) as string);
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
+    await verdicts.put(about(OTHER_DIGEST), passed);
+    await raw.set(
+      key,
+      (await raw.get(`vouch:verdict:${FINGERPRINT}:${REPOSITORY}:${OTHER_DIGEST}`)) as string,
+    );
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
 
     // A genuine denial with its payload flipped to "allowed".
-    await verdicts.put(FINGERPRINT, DIGEST, {
+    await verdicts.put(about(DIGEST), {
       ...passed,
       allowed: false,
       errors: ['failed policy: p: no signatures found'],
     });
     const genuine = (await raw.get(key)) as string;
     await raw.set(key, genuine.replace('"allowed":false', '"allowed":true'));
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
 
     expect(backend.stats().namespaces.verdict.forged).toBe(4);
     expect(backend.stats().namespaces.verdict.hits).toBe(0);
@@ -161,35 +171,35 @@ describe('Redis cache', () => {
 
     // The genuine denial itself still reads back.
     await raw.set(key, genuine);
-    expect((await verdicts.get(FINGERPRINT, DIGEST))?.allowed).toBe(false);
+    expect((await verdicts.get(about(DIGEST)))?.allowed).toBe(false);
   });
 
   it('treats a sealed entry past its sealed expiry as absent even if Redis still holds it', async () => {
     const backend = await connect();
-    const key = `${FINGERPRINT}:${DIGEST}`;
+    const key = `${FINGERPRINT}:${REPOSITORY}:${DIGEST}`;
     await raw.set(
       `vouch:verdict:${key}`,
       seal(KEY, 'verdict', key, JSON.stringify(passed), Date.now() - 1000),
     );
-    expect(await new VerdictCache<TestVerdict>(backend).get(FINGERPRINT, DIGEST)).toBeUndefined();
+    expect(await new VerdictCache<TestVerdict>(backend).get(about(DIGEST))).toBeUndefined();
     expect(backend.stats().namespaces.verdict.forged).toBe(0);
   });
 
   it('gives up when the caller deadline has passed', async () => {
     const backend = await connect();
     const verdicts = new VerdictCache<TestVerdict>(backend);
-    await verdicts.put(FINGERPRINT, DIGEST, passed);
+    await verdicts.put(about(DIGEST), passed);
     const expired = Deadline.after(0);
-    expect(await verdicts.get(FINGERPRINT, DIGEST, { deadline: expired })).toBeUndefined();
+    expect(await verdicts.get(about(DIGEST), { deadline: expired })).toBeUndefined();
     expect(backend.stats().namespaces.verdict.errors).toBe(1);
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeDefined();
+    expect(await verdicts.get(about(DIGEST))).toBeDefined();
   });
 
   it('keeps separate deployments apart with a key prefix', async () => {
     const a = new VerdictCache<TestVerdict>(await connect(redis.url, { keyPrefix: 'team-a:' }));
     const b = new VerdictCache<TestVerdict>(await connect(redis.url, { keyPrefix: 'team-b:' }));
-    await a.put(FINGERPRINT, DIGEST, passed);
-    expect(await b.get(FINGERPRINT, DIGEST)).toBeUndefined();
+    await a.put(about(DIGEST), passed);
+    expect(await b.get(about(DIGEST))).toBeUndefined();
   });
 });
 
@@ -234,13 +244,13 @@ describe('Redis cache failures', () => {
     const backend = await RedisCache.connect({ url, hmacKey: KEY, logger });
     caches.push(backend);
     const verdicts = new VerdictCache<TestVerdict>(backend);
-    await verdicts.put(FINGERPRINT, DIGEST, passed);
-    expect((await verdicts.get(FINGERPRINT, DIGEST))?.allowed).toBe(true);
+    await verdicts.put(about(DIGEST), passed);
+    expect((await verdicts.get(about(DIGEST)))?.allowed).toBe(true);
 
     await server.stop();
     await waitFor('the client to notice', async () => backend.stats().degraded);
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
-    await verdicts.put(FINGERPRINT, OTHER_DIGEST, passed);
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
+    await verdicts.put(about(OTHER_DIGEST), passed);
     const stats = backend.stats();
     expect(stats.degraded).toBe(true);
     expect(stats.namespaces.verdict.errors).toBe(2);
@@ -250,8 +260,8 @@ describe('Redis cache failures', () => {
     server = startRedisOn(port, dir);
     try {
       await waitFor('the client to reconnect', async () => !backend.stats().degraded, 15_000);
-      await verdicts.put(FINGERPRINT, DIGEST, passed);
-      expect((await verdicts.get(FINGERPRINT, DIGEST))?.allowed).toBe(true);
+      await verdicts.put(about(DIGEST), passed);
+      expect((await verdicts.get(about(DIGEST)))?.allowed).toBe(true);
       expect(logger.lines.some((line) => line.startsWith('info cache: Redis is reachable'))).toBe(true);
     } finally {
       await server.stop();
@@ -263,10 +273,10 @@ describe('Redis cache failures', () => {
     const backend = await RedisCache.connect({ url: redis.url, hmacKey: KEY, commandTimeoutMs: 100 });
     caches.push(backend);
     const verdicts = new VerdictCache<TestVerdict>(backend);
-    await verdicts.put(FINGERPRINT, DIGEST, passed);
+    await verdicts.put(about(DIGEST), passed);
     process.kill(redis.process.pid, 'SIGSTOP');
     try {
-      expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
+      expect(await verdicts.get(about(DIGEST))).toBeUndefined();
       expect(backend.stats().namespaces.verdict.errors).toBe(1);
       expect(backend.stats().degraded).toBe(true);
     } finally {
@@ -274,10 +284,7 @@ describe('Redis cache failures', () => {
     }
     try {
       // Answering again clears the degradation without a reconnect.
-      await waitFor(
-        'Redis to answer again',
-        async () => (await verdicts.get(FINGERPRINT, DIGEST)) !== undefined,
-      );
+      await waitFor('Redis to answer again', async () => (await verdicts.get(about(DIGEST))) !== undefined);
       expect(backend.stats().degraded).toBe(false);
     } finally {
       await backend.close();
@@ -296,8 +303,8 @@ describe('Redis cache failures', () => {
     });
     caches.push(backend);
     const verdicts = new VerdictCache<TestVerdict>(backend);
-    expect(await verdicts.get(FINGERPRINT, DIGEST)).toBeUndefined();
-    expect(await verdicts.put(FINGERPRINT, DIGEST, passed)).toBe(true);
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
+    expect(await verdicts.put(about(DIGEST), passed)).toBe(true);
     expect(backend.stats()).toMatchObject({
       degraded: true,
       namespaces: { verdict: { errors: 2, misses: 1, hits: 0 } },

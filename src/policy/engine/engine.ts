@@ -8,8 +8,8 @@
  * 3. Otherwise a tag is resolved once (answers kept briefly in the TagCache) and everything after is
  *    about that digest; the policies are matched again on the digest form.
  * 4. The verdict is looked up in the verdict cache under (fingerprint of the matching policies and
- *    their trust material, digest); on a miss it is evaluated — once for concurrent checks of the same
- *    (fingerprint, digest) — and stored under the cache's rules (registry and timeout failures never).
+ *    their trust material, repository, digest); on a miss it is evaluated — once for concurrent checks
+ *    of the same key — and stored under the cache's rules (registry and timeout failures never).
  */
 
 import { LRUCache } from 'lru-cache';
@@ -19,6 +19,7 @@ import {
   MemoryCache,
   TagCache,
   VerdictCache,
+  type VerdictKey,
   type VerdictTtls,
 } from '../../cache/index.js';
 import { describeError } from '../../errors.js';
@@ -27,6 +28,7 @@ import {
   type ImageReference,
   InvalidReferenceError,
   parseReference,
+  repositoryName,
   withDigest,
 } from '../../reference/index.js';
 import { isNotFound, RegistryError, RegistryTrouble, type RequestEvent } from '../../registry/index.js';
@@ -156,16 +158,15 @@ export class PolicyEngine implements ImageChecker {
     if (policies.length === 0 || this.staticOnly(policies))
       return this.evaluate(request, reference, policies, deadline);
 
-    const digest = reference.digest as string;
     const variant = this.variantOf(policies, resource);
     if (variant === null) return this.evaluate(request, reference, policies, deadline);
-    const cacheOptions = { deadline, ...(variant !== undefined && { variant }) };
-    const hit = await this.verdicts.get(fingerprint, digest, cacheOptions);
+    const key = verdictKey(fingerprint, reference, variant);
+    const hit = await this.verdicts.get(key, { deadline });
     if (hit) return present(hit, request.image, reference);
 
-    const { promise, shared } = this.flights.run(`${fingerprint}:${digest}:${variant ?? ''}`, async () => {
+    const { promise, shared } = this.flights.run(VerdictCache.key(key), async () => {
       const verdict = await this.evaluate(request, reference, policies, deadline);
-      await this.verdicts.put(fingerprint, digest, verdict, cacheOptions);
+      await this.verdicts.put(key, verdict, { deadline });
       return verdict;
     });
     const verdict = await promise;
@@ -206,7 +207,7 @@ export class PolicyEngine implements ImageChecker {
     if (policies.length === 0 || this.staticOnly(policies)) return undefined;
     const variant = this.variantOf(policies, resource);
     if (variant === null) return undefined;
-    const hit = this.verdicts.peek(fingerprint, reference.digest as string, variant);
+    const hit = this.verdicts.peek(verdictKey(fingerprint, reference, variant));
     if (hit === undefined) return undefined;
     const verdict = present(hit.value, request.image, reference);
     if (this.held !== undefined) {
@@ -367,6 +368,19 @@ export class PolicyEngine implements ImageChecker {
       return null;
     }
   }
+}
+
+/**
+ * What a verdict is about: the policies, the repository (signatures live per repository, so a verdict
+ * for one never answers for another holding the same digest) and the digest.
+ */
+function verdictKey(fingerprint: string, reference: ImageReference, variant: string | undefined): VerdictKey {
+  return {
+    fingerprint,
+    repository: repositoryName(reference),
+    digest: reference.digest as string,
+    ...(variant !== undefined && { variant }),
+  };
 }
 
 /** A verdict (cached, or evaluated for another caller) as this caller's image names it. */
