@@ -14,6 +14,32 @@ export {
   makeTar,
   pushArtifact,
 } from './images.js';
+export {
+  type CertificateProfile,
+  type CrlEntry,
+  type CrlOptions,
+  createCodeSigningPki,
+  createOcspResponse,
+  createRoot,
+  createTimestampingPki,
+  createTimestampToken,
+  generateTestKey,
+  type KeyUsageName,
+  type OcspAnswer,
+  OID,
+  type PkiOptions,
+  PROFILE,
+  type RevocationRoute,
+  type RevocationServer,
+  readOcspRequest,
+  startRevocationServer,
+  TestCertificate,
+  type TestHash,
+  type TestKeyPair,
+  type TestKeySpec,
+  type TestPki,
+  type TimestampTokenOptions,
+} from './notation-pki.js';
 export { freePort, killLeftovers, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
 export { startRedis, type TestRedis } from './redis.js';
 export {
