@@ -113,9 +113,9 @@ export interface ReferrerArtefacts {
  * payload blob) where starting with referrers would add two on registries without the referrers API,
  * such as distribution 2.8 (the API's 404, then the tag-schema index).
  *
- * Registry failures (401, 403, 429, timeouts, network) reject the promise with the RegistryError so
- * the caller reports a registry failure; a missing `.sig` tag (MANIFEST_UNKNOWN / NAME_UNKNOWN) means
- * "no legacy signatures".
+ * Registry failures (401, 403, 429, timeouts, network, and content over a limit or not matching its
+ * digest) reject the promise with the RegistryError so the caller reports a registry failure; a
+ * missing `.sig` tag (MANIFEST_UNKNOWN / NAME_UNKNOWN) means "no legacy signatures".
  */
 export class ImageArtefacts {
   readonly image: ImageDigestRef;
@@ -180,7 +180,8 @@ export class ImageArtefacts {
       fetched = await this.client.getManifest({ ...this.signatureRepository, tag }, this.callOptions());
     } catch (error) {
       if (isNotFound(error)) return { source, location, layers: [] };
-      if (error instanceof RegistryError && (error.code === 'MANIFEST_INVALID' || error.code === 'TOO_LARGE'))
+      // Too large (TOO_LARGE) is rethrown: a registry fault, like a digest mismatch.
+      if (error instanceof RegistryError && error.code === 'MANIFEST_INVALID')
         return { source, location, layers: [], problem: error.message };
       throw error;
     }
@@ -188,6 +189,9 @@ export class ImageArtefacts {
     try {
       descriptors = legacyLayers(fetched.manifest, this.limits.maxLayers, `signature manifest ${location}`);
     } catch (error) {
+      // More layers than are read is an oversized manifest: a registry fault, never "not signed".
+      if (error instanceof SignatureError && error.code === 'TOO_MANY_LAYERS')
+        throw this.overLimit(error.message, error);
       if (error instanceof SignatureError)
         return { source, location, manifestDigest: fetched.digest, layers: [], problem: error.message };
       throw error;
@@ -215,8 +219,7 @@ export class ImageArtefacts {
     if (descriptor.size > maxBytes) {
       return {
         ok: false,
-        error: new SignatureError(
-          'TOO_LARGE',
+        error: this.overLimit(
           `blob ${descriptor.digest} is declared as ${descriptor.size} bytes, over the ${maxBytes}-byte limit`,
         ),
       };
@@ -240,13 +243,10 @@ export class ImageArtefacts {
     );
     const source = listing.source === 'api' ? 'referrers-api' : 'referrers-tag';
     const bundles = listing.descriptors.filter((d) => isSigstoreBundleMediaType(d.artifactType));
-    if (bundles.length > this.limits.maxReferrers) {
-      return {
-        source,
-        referrers: [],
-        problem: `${bundles.length} Sigstore bundles refer to ${this.image.digest}; at most ${this.limits.maxReferrers} are read`,
-      };
-    }
+    if (bundles.length > this.limits.maxReferrers)
+      throw this.overLimit(
+        `${bundles.length} Sigstore bundles refer to ${this.image.digest}; at most ${this.limits.maxReferrers} are read`,
+      );
     return {
       source,
       referrers: bundles.map((descriptor) => {
@@ -263,6 +263,14 @@ export class ImageArtefacts {
         };
       }),
     };
+  }
+
+  /**
+   * Something the signature repository serves that is over a limit: a registry fault (TOO_LARGE, as
+   * when a body is over its cap), so that it denies in every mode instead of reading as "not signed".
+   */
+  private overLimit(message: string, cause?: unknown): RegistryError {
+    return new RegistryError('TOO_LARGE', message, { registry: this.signatureRepository.registry, cause });
   }
 
   private async loadReferrer(descriptor: Descriptor): Promise<LoadedReferrer> {

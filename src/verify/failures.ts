@@ -2,10 +2,11 @@ import { describeError, VouchError } from '../errors.js';
 import { RegistryError } from '../registry/index.js';
 
 /**
- * Whether an error says the registry failed to answer (a registry failure: 401, 403, 429, 5xx,
- * network, timeout) rather than something about the content it served (missing, too large, not
- * matching its digest, malformed). Only the first kind makes an outcome a registry failure instead of
- * "not signed"; content problems are reasons for rejecting that one signature.
+ * Whether an error says the registry failed (401, 403, 429, 5xx, network, timeout — or served content
+ * that is not what was asked for: not matching its digest, over a size or count limit) rather than
+ * something about the signatures it holds (missing, malformed). Only the first kind makes an outcome a
+ * registry failure instead of "not signed"; a registry failure denies in every enforcement mode,
+ * while "not signed" may be warned away. Content problems are reasons for rejecting that one signature.
  */
 export function registryFailureKind(error: unknown): 'registry' | 'timeout' | undefined {
   if (!(error instanceof RegistryError)) return undefined;
@@ -22,6 +23,9 @@ export function registryFailureKind(error: unknown): 'registry' | 'timeout' | un
     case 'CREDENTIALS':
     case 'CONFIG':
     case 'UNSUPPORTED':
+    // Integrity faults: what was served is not what was asked for, or could not be read whole.
+    case 'DIGEST_MISMATCH':
+    case 'TOO_LARGE':
       return 'registry';
     default:
       return undefined;
