@@ -1,8 +1,12 @@
 import { VouchError } from '../errors.js';
 
-export type CliErrorCode = 'USAGE' | 'CONFIG' | 'INPUT';
+export type CliErrorCode =
+  | 'USAGE' // flags that do not go together, or a value a flag does not take
+  | 'CONFIG' // a configuration (policies, cache, certificates) that cannot be used
+  | 'INPUT' // an input file or argument that cannot be read or parsed
+  | 'CLOSED'; // work asked of a command's engine after it shut down
 
-/** A problem with how vouch was called or configured: always exit 2. */
+/** A problem with how vouch was called or configured: exit 2. */
 export class CliError extends VouchError<CliErrorCode> {
   readonly layer = 'cli';
 }

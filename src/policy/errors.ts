@@ -14,7 +14,8 @@ export type PolicyErrorCode =
   | 'DUPLICATE' // two documents with the same kind and name
   | 'FETCH' // a remote policy could not be fetched
   | 'CHECKSUM' // a remote policy's body does not have the sha256sum the policy names
-  | 'NO_POLICIES'; // nothing to enforce was found
+  | 'NO_POLICIES' // nothing to enforce was found
+  | 'UNUSABLE_AUTHORITY'; // an authority's key, trust material or condition cannot be used (it denies)
 
 /** Where a message points: `file: document 2 (ClusterImagePolicy "x"): spec.authorities[0].key`. */
 export interface Location {
@@ -59,6 +60,11 @@ export function formatIssue(issue: LocatedMessage): string {
   return `${formatLocation(issue)}: ${issue.message}`;
 }
 
+/**
+ * The policy layer's one error class. A failed load carries every located problem in `issues` (its
+ * code and message are the first one's); a single problem found elsewhere (a remote policy that cannot
+ * be fetched, trust material an authority cannot use) has a code and a message and no issues.
+ */
 export class PolicyError extends VouchError<PolicyErrorCode> {
   readonly layer = 'policy';
   readonly issues: readonly PolicyIssue[];
@@ -66,13 +72,26 @@ export class PolicyError extends VouchError<PolicyErrorCode> {
   readonly warnings: readonly LocatedMessage[];
 
   constructor(
-    issues: readonly PolicyIssue[],
-    options?: { cause?: unknown; warnings?: readonly LocatedMessage[] },
+    code: PolicyErrorCode,
+    message: string,
+    options?: { cause?: unknown; issues?: readonly PolicyIssue[]; warnings?: readonly LocatedMessage[] },
   ) {
-    const first = issues[0];
-    if (first === undefined) throw new Error('PolicyError needs at least one issue');
-    super(first.code, issues.map(formatIssue).join('\n'), options);
-    this.issues = issues;
+    super(code, message, options);
+    this.issues = options?.issues ?? [];
     this.warnings = options?.warnings ?? [];
   }
+
+  /** The error of a load that found `issues` (at least one). */
+  static fromIssues(
+    issues: readonly PolicyIssue[],
+    options?: { cause?: unknown; warnings?: readonly LocatedMessage[] },
+  ): PolicyError {
+    const first = issues[0];
+    if (first === undefined) throw new RangeError('a failed load has at least one issue');
+    return new PolicyError(first.code, issues.map(formatIssue).join('\n'), { ...options, issues });
+  }
+}
+
+export function isPolicyError(value: unknown, code?: PolicyErrorCode): value is PolicyError {
+  return value instanceof PolicyError && (code === undefined || value.code === code);
 }

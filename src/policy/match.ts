@@ -10,17 +10,11 @@ import { formatReference, type ImageReference, repositoryName } from '../referen
 import { globMatches, globMayMatchDigestOf } from './glob.js';
 import type { CompiledPolicy, LabelSelector, MatchRule, PolicySet } from './model.js';
 import type { ResourceContext } from './verdict.js';
+import { WORKLOAD_KINDS } from './workload-kinds.js';
 
-/** Kubernetes kinds that can carry images, and the resource names `match` uses for them. */
-export const RESOURCE_OF_KIND: Readonly<Record<string, { group: string; resource: string }>> = {
-  Pod: { group: '', resource: 'pods' },
-  Deployment: { group: 'apps', resource: 'deployments' },
-  ReplicaSet: { group: 'apps', resource: 'replicasets' },
-  StatefulSet: { group: 'apps', resource: 'statefulsets' },
-  DaemonSet: { group: 'apps', resource: 'daemonsets' },
-  Job: { group: 'batch', resource: 'jobs' },
-  CronJob: { group: 'batch', resource: 'cronjobs' },
-};
+/** The workload kinds by kind, with the group and resource name `match` uses for them. */
+export const RESOURCE_OF_KIND: Readonly<Record<string, { group: string; resource: string }>> =
+  Object.fromEntries(WORKLOAD_KINDS.map(({ kind, group, resource }) => [kind, { group, resource }]));
 
 export interface MatchInput {
   /** The image, parsed (`parseReference`): tag, digest, or both. */

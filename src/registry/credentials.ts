@@ -156,20 +156,27 @@ export function runCredentialHelper(
         );
         return;
       }
+      let answer: { Username?: unknown; Secret?: unknown } | undefined;
+      let cause: unknown;
       try {
-        const answer = JSON.parse(stdout) as { Username?: string; Secret?: string };
-        if (typeof answer.Secret !== 'string') throw new Error('no Secret');
-        if (answer.Username === '<token>') resolve({ identityToken: answer.Secret });
-        else resolve({ username: answer.Username ?? '', password: answer.Secret });
-      } catch (cause) {
+        answer = JSON.parse(stdout) as { Username?: unknown; Secret?: unknown };
+      } catch (error) {
+        cause = error;
+      }
+      const secret = answer?.Secret;
+      if (typeof secret !== 'string') {
         reject(
           new RegistryError(
             'CREDENTIALS',
             `credential helper ${program} printed something that is not its JSON answer`,
-            { registry, cause },
+            { registry, ...(cause !== undefined && { cause }) },
           ),
         );
+        return;
       }
+      const username = typeof answer?.Username === 'string' ? answer.Username : '';
+      if (username === '<token>') resolve({ identityToken: secret });
+      else resolve({ username, password: secret });
     });
     // A helper may exit without reading its input; the exit status then tells what happened.
     child.stdin.on('error', () => {});

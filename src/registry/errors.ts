@@ -57,3 +57,35 @@ export function isRegistryError(value: unknown, code?: RegistryErrorCode): value
 export function isNotFound(value: unknown): boolean {
   return value instanceof RegistryError && value.isNotFound;
 }
+
+/**
+ * Whether an error says the registry failed (401, 403, 429, 5xx, network, timeout — or served content
+ * that is not what was asked for: not matching its digest, over a size or count limit) rather than
+ * something about the signatures it holds (missing, malformed). Only the first kind makes an outcome a
+ * registry failure instead of "not signed"; a registry failure denies in every enforcement mode,
+ * while "not signed" may be warned away. Content problems are reasons for rejecting that one signature.
+ * Classified here, where the codes are made, so that every caller draws the line in the same place.
+ */
+export function registryFailureKind(error: unknown): 'registry' | 'timeout' | undefined {
+  if (!(error instanceof RegistryError)) return undefined;
+  switch (error.code) {
+    case 'TIMEOUT':
+      return 'timeout';
+    case 'UNAUTHORIZED':
+    case 'DENIED':
+    case 'TOO_MANY_REQUESTS':
+    case 'SERVER_ERROR':
+    case 'NETWORK':
+    case 'INVALID_RESPONSE':
+    case 'TOO_MANY_REDIRECTS':
+    case 'CREDENTIALS':
+    case 'CONFIG':
+    case 'UNSUPPORTED':
+    // Integrity faults: what was served is not what was asked for, or could not be read whole.
+    case 'DIGEST_MISMATCH':
+    case 'TOO_LARGE':
+      return 'registry';
+    default:
+      return undefined;
+  }
+}

@@ -19,7 +19,13 @@ export {
   DockerConfigCredentials,
   StaticCredentials,
 } from './credentials.js';
-export { isNotFound, isRegistryError, RegistryError, type RegistryErrorCode } from './errors.js';
+export {
+  isNotFound,
+  isRegistryError,
+  RegistryError,
+  type RegistryErrorCode,
+  registryFailureKind,
+} from './errors.js';
 export { parseManifest } from './manifest.js';
 export * from './media-types.js';
 export { RequestCounter } from './stats.js';

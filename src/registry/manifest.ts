@@ -9,13 +9,9 @@ import type { Manifest } from './media-types.js';
  * OCI image spec's, as zod had them: unknown fields allowed, `null` never standing in for an absent
  * optional field.
  */
-class ShapeError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
+function shapeError(path: string, message: string): RegistryError {
+  // The registry is named by parseManifest, which rewraps this with the whole message.
+  return new RegistryError('MANIFEST_INVALID', `${path || 'manifest'}: ${message}`, { registry: '' });
 }
 
 type Json = Record<string, unknown>;
@@ -25,13 +21,13 @@ function isObject(value: unknown): value is Json {
 }
 
 function object(value: unknown, path: string): Json {
-  if (!isObject(value)) throw new ShapeError(path, `expected an object, got ${kindOf(value)}`);
+  if (!isObject(value)) throw shapeError(path, `expected an object, got ${kindOf(value)}`);
   return value;
 }
 
 function string(value: unknown, path: string, options: { nonEmpty?: boolean } = {}): string {
-  if (typeof value !== 'string') throw new ShapeError(path, `expected a string, got ${kindOf(value)}`);
-  if (options.nonEmpty && value.length === 0) throw new ShapeError(path, 'must not be empty');
+  if (typeof value !== 'string') throw shapeError(path, `expected a string, got ${kindOf(value)}`);
+  if (options.nonEmpty && value.length === 0) throw shapeError(path, 'must not be empty');
   return value;
 }
 
@@ -47,7 +43,7 @@ function stringRecord(parent: Json, key: string, path: string): void {
 }
 
 function array(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value)) throw new ShapeError(path, `expected an array, got ${kindOf(value)}`);
+  if (!Array.isArray(value)) throw shapeError(path, `expected an array, got ${kindOf(value)}`);
   return value;
 }
 
@@ -55,9 +51,9 @@ function descriptor(value: unknown, path: string): void {
   const d = object(value, path);
   string(d.mediaType, join(path, 'mediaType'), { nonEmpty: true });
   if (!isDigest(string(d.digest, join(path, 'digest'))))
-    throw new ShapeError(join(path, 'digest'), 'not a valid digest');
+    throw shapeError(join(path, 'digest'), 'not a valid digest');
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
-    throw new ShapeError(join(path, 'size'), `expected a non-negative integer, got ${kindOf(d.size)}`);
+    throw shapeError(join(path, 'size'), `expected a non-negative integer, got ${kindOf(d.size)}`);
   stringRecord(d, 'annotations', path);
   optionalString(d, 'artifactType', path);
   if (d.platform !== undefined) {
@@ -75,10 +71,10 @@ function descriptor(value: unknown, path: string): void {
   optionalString(d, 'data', path);
 }
 
-/** Checks an image manifest or an index (chosen by the presence of `manifests`); throws ShapeError. */
+/** Checks an image manifest or an index (chosen by the presence of `manifests`); throws RegistryError MANIFEST_INVALID. */
 function checkShape(json: unknown): void {
   const manifest = object(json, '');
-  if (manifest.schemaVersion !== 2) throw new ShapeError('schemaVersion', 'expected 2');
+  if (manifest.schemaVersion !== 2) throw shapeError('schemaVersion', 'expected 2');
   optionalString(manifest, 'mediaType', '');
   optionalString(manifest, 'artifactType', '');
   if ('manifests' in manifest) {
@@ -120,12 +116,11 @@ export function parseManifest(bytes: Uint8Array, registry: string): Manifest {
   try {
     checkShape(json);
   } catch (error) {
-    if (!(error instanceof ShapeError)) throw error;
-    throw new RegistryError(
-      'MANIFEST_INVALID',
-      `manifest from ${registry} is malformed: ${error.path || 'manifest'}: ${error.message}`,
-      { registry },
-    );
+    if (!(error instanceof RegistryError)) throw error;
+    throw new RegistryError('MANIFEST_INVALID', `manifest from ${registry} is malformed: ${error.message}`, {
+      registry,
+      cause: error,
+    });
   }
   return json as Manifest;
 }

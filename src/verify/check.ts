@@ -1,4 +1,5 @@
 import { describeError } from '../errors.js';
+import { registryFailureKind } from '../registry/index.js';
 import type { InTotoStatement, PublicKey, RekorBundle } from '../signature/index.js';
 import {
   CosignAnnotation,
@@ -8,7 +9,6 @@ import {
   subjectsNaming,
 } from '../signature/index.js';
 import type { KeyAuthority } from './authority.js';
-import { registryFailureKind } from './failures.js';
 import type { CertificateIdentity } from './keyless/certificate.js';
 import type { SignatureOutcome, TransparencyLogOutcome } from './outcome.js';
 import { type RekorSetInput, verifyRekorBundle } from './tlog/rekor-set.js';

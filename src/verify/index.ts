@@ -29,7 +29,6 @@ export { checkBundleWithKey } from './bundle-key.js';
 export { type CompiledCondition, compileCondition } from './cel.js';
 export { checkLegacyTlog, type SignatureCheck, type StatementRequirement } from './check.js';
 export { VerifyError, type VerifyErrorCode } from './errors.js';
-export { registryFailureKind } from './failures.js';
 export {
   type BundleArtifact,
   type BundleSigner,

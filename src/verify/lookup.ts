@@ -1,7 +1,8 @@
+import { registryFailureKind } from '../registry/index.js';
 import type { ImageArtefacts, LegacyLayerArtefact, ReferrerArtefact } from '../signature/index.js';
 import type { SignatureFormat } from './authority.js';
 import type { SignatureCheck } from './check.js';
-import { contentProblem, registryFailureKind } from './failures.js';
+import { contentProblem } from './failures.js';
 import type { LookupFailure } from './summary.js';
 
 /** How one authority checks each kind of artefact an image may carry. */

@@ -1,7 +1,7 @@
 import { describeError } from '../errors.js';
+import { registryFailureKind } from '../registry/index.js';
 import type { SignatureAuthority } from './authority.js';
 import type { SignatureCheck } from './check.js';
-import { registryFailureKind } from './failures.js';
 import type { CertificateIdentity } from './keyless/certificate.js';
 import type { AuthorityOutcome, TransparencyLogOutcome } from './outcome.js';
 

@@ -8,6 +8,7 @@ import {
   resourceIdentity,
   selectorMatches,
 } from '../../src/policy/index.js';
+import { WORKLOAD_KINDS } from '../../src/policy/workload-kinds.js';
 import { parseReference } from '../../src/reference/index.js';
 import { cip, KEY_AUTHORITY, load, yamlDocuments } from './helpers.js';
 
@@ -101,6 +102,19 @@ describe('resources and selectors', () => {
     });
     expect(resourceIdentity({ kind: 'Pod' })).toMatchObject({ group: '', version: 'v1', resource: 'pods' });
     expect(resourceIdentity(undefined)).toBeUndefined();
+  });
+
+  it('knows every kind the admission gate reads images from (one table for both)', () => {
+    for (const kind of WORKLOAD_KINDS)
+      expect(resourceIdentity({ kind: kind.kind }), kind.kind).toMatchObject({
+        group: kind.group,
+        resource: kind.resource,
+      });
+    // The kind the table before it lacked: the webhook checked its images, but `match` could not name it.
+    expect(resourceIdentity({ apiVersion: 'v1', kind: 'ReplicationController' })).toMatchObject({
+      group: '',
+      resource: 'replicationcontrollers',
+    });
   });
 
   it('evaluates label selectors as Kubernetes does', () => {

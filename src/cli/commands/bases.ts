@@ -6,7 +6,7 @@
  */
 import {
   BUILD_NO_MATCH_POLICY,
-  BuildGateError,
+  BuildError,
   type BuildGateResult,
   type BuildInputs,
   formatDiagnostic,
@@ -43,7 +43,7 @@ export async function runBases(paths: string[], options: BasesOptions): Promise<
   try {
     inputs = await loadBuildInputs(paths, { buildArgs });
   } catch (error) {
-    if (!(error instanceof BuildGateError)) throw error;
+    if (!(error instanceof BuildError)) throw error;
     if (error.code === 'SYNTAX') {
       await printLines(error.diagnostics.map(formatDiagnostic), process.stderr);
       return ExitCode.USAGE;

@@ -1,14 +1,13 @@
 import { describeError } from '../../errors.js';
 import type { NoMatchPolicy } from '../../policy/model.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
-import { type RegistryClient, RegistryError } from '../../registry/index.js';
+import { type RegistryClient, RegistryError, registryFailureKind } from '../../registry/index.js';
 import { ImageArtefacts } from '../../signature/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 // Specific modules rather than verify/index.js: the CEL engine behind verify-attestation costs
 // hundreds of milliseconds to load, which `vouch verify` should not pay.
 import type { SignatureAuthority, SignatureSource } from '../../verify/authority.js';
-import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
 import { describeIdentity } from '../../verify/summary.js';

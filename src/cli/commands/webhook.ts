@@ -94,7 +94,7 @@ export async function createChecker(options: CheckerOptions): Promise<EngineFact
     cache,
     current: () => current?.checker,
     async load(paths) {
-      if (closed) throw new Error('the policy engine is closed');
+      if (closed) throw new CliError('CLOSED', 'the policy engine is closed');
       const loaded = await loadPolicies(paths, { fetch });
       for (const warning of loaded.warnings)
         logger.warn({ event: 'policy-warning' }, `policy: ${formatIssue(warning)}`);
@@ -108,7 +108,7 @@ export async function createChecker(options: CheckerOptions): Promise<EngineFact
       });
       if (closed) {
         await handle.close();
-        throw new Error('the policy engine is closed');
+        throw new CliError('CLOSED', 'the policy engine is closed');
       }
       const previous = current;
       current = handle;

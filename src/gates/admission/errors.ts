@@ -14,5 +14,5 @@ export type AdmissionErrorCode =
 
 /** A problem the admission gate detects itself (as opposed to a verdict, which is plain data). */
 export class AdmissionError extends VouchError<AdmissionErrorCode> {
-  readonly layer = 'admission';
+  readonly layer = 'gates/admission';
 }

@@ -3,37 +3,12 @@
  * pointer of the string that names it (so that a patch can replace exactly that string).
  */
 import { z } from 'zod';
+import { WORKLOAD_KINDS, type WorkloadKind } from '../../policy/workload-kinds.js';
 import { isRecord } from '../../util/is-record.js';
 import { AdmissionError } from './errors.js';
 import { describeIssues } from './review.js';
 
-export interface WorkloadKind {
-  /** API group: `''` for the core group. */
-  group: string;
-  kind: string;
-  /** Property path from the object root to its PodSpec. */
-  podSpecPath: readonly string[];
-  /** Pods are what the kubelet runs: `--digest-mutation pods` rewrites only these. */
-  isPod: boolean;
-}
-
-const TEMPLATE = ['spec', 'template', 'spec'] as const;
-
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = [
-  { group: '', kind: 'Pod', podSpecPath: ['spec'], isPod: true },
-  { group: '', kind: 'ReplicationController', podSpecPath: TEMPLATE, isPod: false },
-  { group: 'apps', kind: 'Deployment', podSpecPath: TEMPLATE, isPod: false },
-  { group: 'apps', kind: 'ReplicaSet', podSpecPath: TEMPLATE, isPod: false },
-  { group: 'apps', kind: 'StatefulSet', podSpecPath: TEMPLATE, isPod: false },
-  { group: 'apps', kind: 'DaemonSet', podSpecPath: TEMPLATE, isPod: false },
-  { group: 'batch', kind: 'Job', podSpecPath: TEMPLATE, isPod: false },
-  {
-    group: 'batch',
-    kind: 'CronJob',
-    podSpecPath: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-    isPod: false,
-  },
-];
+export { WORKLOAD_KINDS, type WorkloadKind } from '../../policy/workload-kinds.js';
 
 /** group → kind → WorkloadKind (two lookups instead of building a key for every admission). */
 const BY_GROUP_KIND = new Map<string, Map<string, WorkloadKind>>();

@@ -5,7 +5,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { BuildGateError } from './errors.js';
+import { BuildError } from './errors.js';
 import type { BuildFile, BuildFileKind } from './types.js';
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git']);
@@ -34,8 +34,7 @@ export function namedFileKind(path: string): BuildFileKind {
  * does not exist, or a directory with no build file in it, is an error: nothing checked is no pass.
  */
 export async function discoverBuildFiles(paths: readonly string[]): Promise<BuildFile[]> {
-  if (paths.length === 0)
-    throw new BuildGateError('NO_INPUT', 'no Dockerfile, Containerfile or .ko.yaml given');
+  if (paths.length === 0) throw new BuildError('NO_INPUT', 'no Dockerfile, Containerfile or .ko.yaml given');
   const files: BuildFile[] = [];
   const seen = new Set<string>();
   const add = async (file: BuildFile) => {
@@ -49,7 +48,7 @@ export async function discoverBuildFiles(paths: readonly string[]): Promise<Buil
     try {
       info = await stat(path);
     } catch (cause) {
-      throw new BuildGateError(
+      throw new BuildError(
         'NO_INPUT',
         `cannot read ${path}: ${(cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (cause as Error).message}`,
         { cause },
@@ -58,7 +57,7 @@ export async function discoverBuildFiles(paths: readonly string[]): Promise<Buil
     if (info.isDirectory()) {
       const found = await walk(path);
       if (found.length === 0)
-        throw new BuildGateError(
+        throw new BuildError(
           'NO_INPUT',
           `${path} holds no Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile or .ko.yaml`,
         );
@@ -75,7 +74,7 @@ async function walk(directory: string): Promise<BuildFile[]> {
   try {
     entries = await readdir(directory, { withFileTypes: true });
   } catch (cause) {
-    throw new BuildGateError('NO_INPUT', `cannot read directory ${directory}: ${(cause as Error).message}`, {
+    throw new BuildError('NO_INPUT', `cannot read directory ${directory}: ${(cause as Error).message}`, {
       cause,
     });
   }

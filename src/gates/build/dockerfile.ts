@@ -35,14 +35,9 @@ import {
   type Run,
 } from 'dockerfile-ast';
 import { InvalidReferenceError, parseReference } from '../../reference/index.js';
+import { BuildError } from './errors.js';
 import { pinSiteFromOrigins } from './pin.js';
-import {
-  type Expansion,
-  expandWord,
-  externalExpansion,
-  ShellSyntaxError,
-  type VariableValue,
-} from './shell-word.js';
+import { type Expansion, expandWord, externalExpansion, type VariableValue } from './shell-word.js';
 import { LineIndex } from './text.js';
 import type {
   ArgLocation,
@@ -504,7 +499,7 @@ class DockerfileReader {
     try {
       return expandWord(word.text, word.origins, this.escape, this.env);
     } catch (error) {
-      if (!(error instanceof ShellSyntaxError)) throw error;
+      if (!(error instanceof BuildError && error.index !== undefined)) throw error;
       const origin = word.origins[error.index];
       const at = origin !== undefined && origin >= 0 ? this.lines.positionOf(origin).line : line;
       this.error(at, `${error.message} in ${JSON.stringify(word.text)}`);

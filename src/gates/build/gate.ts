@@ -12,7 +12,7 @@ import { Deadline } from '../../util/deadline.js';
 import { mapConcurrent } from '../../util/semaphore.js';
 import { discoverBuildFiles } from './discover.js';
 import { parseDockerfile } from './dockerfile.js';
-import { BuildGateError } from './errors.js';
+import { BuildError } from './errors.js';
 import { parseKoConfig } from './ko.js';
 import { applyEdits, type PinOutcome, planPins } from './pin.js';
 import { type BaseReference, formatDiagnostic, type ParsedBuildFile } from './types.js';
@@ -35,7 +35,7 @@ export interface LoadOptions {
 
 /**
  * Finds and parses the build files under `paths`. Every located problem of every file is collected
- * first; if there is any, throws BuildGateError `SYNTAX` carrying them all.
+ * first; if there is any, throws BuildError `SYNTAX` carrying them all.
  */
 export async function loadBuildInputs(
   paths: readonly string[],
@@ -48,7 +48,7 @@ export async function loadBuildInputs(
     try {
       text = await readFile(file.path, 'utf8');
     } catch (cause) {
-      throw new BuildGateError('NO_INPUT', `cannot read ${file.path}: ${(cause as Error).message}`, {
+      throw new BuildError('NO_INPUT', `cannot read ${file.path}: ${(cause as Error).message}`, {
         cause,
       });
     }
@@ -60,7 +60,7 @@ export async function loadBuildInputs(
   }
   const diagnostics = files.flatMap((file) => file.diagnostics);
   if (diagnostics.length)
-    throw new BuildGateError('SYNTAX', diagnostics.map(formatDiagnostic).join('\n'), { diagnostics });
+    throw new BuildError('SYNTAX', diagnostics.map(formatDiagnostic).join('\n'), { diagnostics });
   return { files };
 }
 

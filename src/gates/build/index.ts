@@ -1,6 +1,6 @@
 export { buildFileKind, discoverBuildFiles, namedFileKind } from './discover.js';
 export { AUTOMATIC_PLATFORM_ARGS, type DockerfileOptions, parseDockerfile } from './dockerfile.js';
-export { BuildGateError, type BuildGateErrorCode } from './errors.js';
+export { BuildError, type BuildErrorCode } from './errors.js';
 export {
   BUILD_NO_MATCH_POLICY,
   type BuildGateOptions,

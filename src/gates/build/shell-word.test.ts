@@ -1,11 +1,11 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text writes ${NAME} literally
 import { describe, expect, it } from 'vitest';
+import { BuildError } from './errors.js';
 import {
   type Environment,
   type Expansion,
   expandWord,
   externalExpansion,
-  ShellSyntaxError,
   type VariableValue,
 } from './shell-word.js';
 
@@ -155,8 +155,9 @@ describe('expandWord', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(ShellSyntaxError);
-    expect((thrown as ShellSyntaxError).message).toBe(message);
-    expect((thrown as ShellSyntaxError).index).toBe(index);
+    expect(thrown).toBeInstanceOf(BuildError);
+    expect((thrown as BuildError).code).toBe('SHELL_SYNTAX');
+    expect((thrown as BuildError).message).toBe(message);
+    expect((thrown as BuildError).index).toBe(index);
   });
 });

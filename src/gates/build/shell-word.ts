@@ -7,6 +7,7 @@
  * or -1 for text from outside it, such as a `--build-arg`), so that a digest can be pinned at the place
  * in the file that supplies the end of the reference, and which ARG declarations the result depends on.
  */
+import { BuildError } from './errors.js';
 
 export interface Expansion {
   value: string;
@@ -34,14 +35,8 @@ export type VariableValue =
 export type Environment = ReadonlyMap<string, VariableValue>;
 
 /** A word that BuildKit would reject; `index` is the position in the word where the problem starts. */
-export class ShellSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly index: number,
-  ) {
-    super(message);
-    this.name = 'ShellSyntaxError';
-  }
+function syntaxError(message: string, index: number): BuildError {
+  return new BuildError('SHELL_SYNTAX', message, { index });
 }
 
 export function emptyExpansion(): Expansion {
@@ -62,7 +57,7 @@ export function externalExpansion(value: string): Expansion {
 
 /**
  * Expands `word`, whose characters came from the file offsets `origins` (same length), in `env`.
- * Throws ShellSyntaxError for what BuildKit rejects: unterminated quotes or `${`, `${}`, an unknown
+ * Throws BuildError SHELL_SYNTAX for what BuildKit rejects: unterminated quotes or `${`, `${}`, an unknown
  * modifier.
  */
 export function expandWord(
@@ -122,10 +117,7 @@ class WordLexer {
     const open = this.pos++;
     for (;;) {
       if (this.pos >= this.word.length)
-        throw new ShellSyntaxError(
-          'unexpected end of statement while looking for matching single-quote',
-          open,
-        );
+        throw syntaxError('unexpected end of statement while looking for matching single-quote', open);
       if (this.word[this.pos] === "'") {
         this.pos++;
         return;
@@ -139,10 +131,7 @@ class WordLexer {
     const open = this.pos++;
     for (;;) {
       if (this.pos >= this.word.length)
-        throw new ShellSyntaxError(
-          'unexpected end of statement while looking for matching double-quote',
-          open,
-        );
+        throw syntaxError('unexpected end of statement while looking for matching double-quote', open);
       const ch = this.word[this.pos];
       if (ch === '"') {
         this.pos++;
@@ -176,8 +165,8 @@ class WordLexer {
     }
     this.pos++;
     const name = this.name();
-    if (this.pos >= word.length) throw new ShellSyntaxError("missing '}'", at);
-    if (name === '') throw new ShellSyntaxError('bad substitution', at);
+    if (this.pos >= word.length) throw syntaxError("missing '}'", at);
+    if (name === '') throw syntaxError('bad substitution', at);
     let ch = word[this.pos] as string;
     if (ch === '}') {
       this.pos++;
@@ -187,13 +176,13 @@ class WordLexer {
     if (ch === ':') {
       colon = true;
       this.pos++;
-      if (this.pos >= word.length) throw new ShellSyntaxError("missing '}'", at);
+      if (this.pos >= word.length) throw syntaxError("missing '}'", at);
       ch = word[this.pos] as string;
     }
     if (ch === '-' || ch === '+' || ch === '?') {
       this.pos++;
       const operand = this.until('}');
-      if (this.pos >= word.length) throw new ShellSyntaxError("missing '}'", at);
+      if (this.pos >= word.length) throw syntaxError("missing '}'", at);
       this.pos++;
       return this.modify(name, ch, colon, operand);
     }
@@ -201,13 +190,13 @@ class WordLexer {
       // Pattern removal and replacement (dockerfile 1.7 and later) are valid, but vouch does not
       // evaluate patterns: the reference is reported as unresolvable instead of guessed.
       this.until('}');
-      if (this.pos >= word.length) throw new ShellSyntaxError("missing '}'", at);
+      if (this.pos >= word.length) throw syntaxError("missing '}'", at);
       this.pos++;
       const out = this.dependency(name);
       out.problems.push(`\${${name}${ch}…} (pattern substitution) is not evaluated by vouch`);
       return out;
     }
-    throw new ShellSyntaxError(`unsupported modifier (${colon ? ':' : ''}${ch}) in substitution`, at);
+    throw syntaxError(`unsupported modifier (${colon ? ':' : ''}${ch}) in substitution`, at);
   }
 
   /** A name as BuildKit reads it: a run of digits, or letters, digits and `_`. */

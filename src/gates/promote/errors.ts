@@ -9,7 +9,9 @@ export type PromoteErrorCode =
   | 'NOT_A_REPOSITORY'
   | 'DIRTY_FILE' // a file to be rewritten has uncommitted changes
   | 'READ_FAILED'
-  | 'GIT'; // git itself failed (commit, push, signing)
+  | 'GIT' // git itself failed (commit, push, signing)
+  | 'INVALID_SEMVER_RANGE' // an ImagePolicy's semver range that Masterminds semver would refuse
+  | 'INVALID_REGEXP'; // a filterTags pattern or extract template that Go's regexp would refuse
 
 /** Codes that mean the input or its environment is wrong (the CLI exits 2 for them). */
 const INPUT_CODES: ReadonlySet<PromoteErrorCode> = new Set([
@@ -21,13 +23,19 @@ const INPUT_CODES: ReadonlySet<PromoteErrorCode> = new Set([
   'NOT_A_REPOSITORY',
   'DIRTY_FILE',
   'READ_FAILED',
+  'INVALID_SEMVER_RANGE',
+  'INVALID_REGEXP',
 ]);
 
 /** A failure of the promotion gate: its inputs (Flux objects, files, templates) or Git. */
 export class PromoteError extends VouchError<PromoteErrorCode> {
-  readonly layer = 'promote';
+  readonly layer = 'gates/promote';
 
   get isInputError(): boolean {
     return INPUT_CODES.has(this.code);
   }
+}
+
+export function isPromoteError(value: unknown, code?: PromoteErrorCode): value is PromoteError {
+  return value instanceof PromoteError && (code === undefined || value.code === code);
 }

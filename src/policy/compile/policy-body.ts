@@ -7,14 +7,9 @@ import { describeError } from '../../errors.js';
 import { compileCondition } from '../../verify/cel.js';
 import { isCelError } from '../../verify/errors.js';
 import { ATTESTATION_CEL_VARIABLES, policyCelVariables } from '../cel-variables.js';
+import { PolicyError } from '../errors.js';
 import type { SuppliedObjects } from '../load/references.js';
-import {
-  type FetchOptions,
-  fetchChecked,
-  RemoteFetchError,
-  remoteUrlError,
-  sha256sumError,
-} from '../load/remote.js';
+import { type FetchOptions, fetchChecked, remoteUrlError, sha256sumError } from '../load/remote.js';
 import type { CelPolicy, PolicyLevelCel } from '../model.js';
 import type { PolicyInput } from '../schema/cluster-image-policy.js';
 import { exactlyOne, type Reporter } from './reporter.js';
@@ -112,7 +107,7 @@ export async function compilePolicyBody(
         expression = await fetchChecked(remote.url, remote.sha256sum, context.fetch);
         from = `${remote.url} (sha256 ${remote.sha256sum.toLowerCase()})`;
       } catch (error) {
-        if (!(error instanceof RemoteFetchError)) throw error;
+        if (!(error instanceof PolicyError)) throw error;
         reporter.error(error.code, `${path}.remote`, error.message);
         ok = false;
       }

@@ -27,7 +27,7 @@ import type {
   KeylessAuthority as KeylessAuthoritySpec,
   SignatureSource,
 } from '../model.js';
-import { TrustProblem, type TrustResolver } from './trust.js';
+import { type TrustResolver, unusable } from './trust.js';
 
 export interface PreparedAttestation {
   name: string;
@@ -93,7 +93,7 @@ export function prepareAuthority(authority: CompiledAuthority, trust: TrustResol
       identity: canonicalHash({ ...authority, name: '' }),
     };
   } catch (error) {
-    if (!(error instanceof TrustProblem || error instanceof VouchError)) throw error;
+    if (!(error instanceof VouchError)) throw error;
     return {
       kind: 'broken',
       name: authority.name,
@@ -116,11 +116,11 @@ const SUPPORTED_HASHES: Readonly<Record<string, readonly string[]>> = {
 function buildKey(spec: KeyAuthoritySpec, trust: TrustResolver): KeyAuthority {
   const key = parsePublicKey(spec.key.pem, `the public key of authority ${spec.name}`);
   if (!(SUPPORTED_HASHES[key.algorithm] ?? []).includes(spec.hashAlgorithm))
-    throw new TrustProblem(
+    throw unusable(
       `hashAlgorithm ${spec.hashAlgorithm} is not supported for a ${key.algorithm} key (vouch verifies with ${(SUPPORTED_HASHES[key.algorithm] ?? []).join(' or ')})`,
     );
   if (spec.timestamp !== undefined)
-    throw new TrustProblem(
+    throw unusable(
       'rfc3161timestamp is not supported for key authorities: vouch checks signed timestamps only for keyless signatures',
     );
   return keyAuthority({
@@ -176,7 +176,7 @@ function splitCaCertificates(pem: string, authority: string): { roots: string; i
   const roots = certificates.filter(selfSigned);
   const intermediates = certificates.filter((entry) => !selfSigned(entry));
   if (roots.length === 0)
-    throw new TrustProblem(
+    throw unusable(
       `keyless.ca-cert of authority ${authority} holds no self-signed root certificate to anchor a chain`,
     );
   const text = (entries: typeof certificates) =>
@@ -193,7 +193,7 @@ export function attestationCondition(expression: string): CompiledCondition {
   try {
     inner = compileCondition(expression, ATTESTATION_CEL_VARIABLES);
   } catch (error) {
-    if (isCelError(error)) throw new TrustProblem(error.message);
+    if (isCelError(error)) throw unusable(error.message, error);
     throw error;
   }
   return {

@@ -31,10 +31,15 @@ import {
   repositoryName,
   withDigest,
 } from '../../reference/index.js';
-import { isNotFound, RegistryError, RegistryTrouble, type RequestEvent } from '../../registry/index.js';
+import {
+  isNotFound,
+  RegistryError,
+  RegistryTrouble,
+  type RequestEvent,
+  registryFailureKind,
+} from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { SingleFlight } from '../../util/single-flight.js';
-import { registryFailureKind } from '../../verify/failures.js';
 import { canonicalHash, policyFingerprint } from '../fingerprint.js';
 import { digestMayAddPolicies, matchPolicies } from '../match.js';
 import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';

@@ -13,11 +13,10 @@
  */
 import { describeError } from '../../errors.js';
 import { formatReference, type ImageReference, withDigest } from '../../reference/index.js';
-import type { RegistryTrouble } from '../../registry/index.js';
+import { type RegistryTrouble, registryFailureKind } from '../../registry/index.js';
 import type { Deadline } from '../../util/deadline.js';
 import { verifyAttestations } from '../../verify/attestations.js';
 import { isCelError } from '../../verify/errors.js';
-import { registryFailureKind } from '../../verify/failures.js';
 import type { AuthorityOutcome, FailureKind } from '../../verify/outcome.js';
 import { verifySignatures } from '../../verify/signatures.js';
 import type { CompiledPolicy, NoMatchPolicy, PolicySet } from '../model.js';

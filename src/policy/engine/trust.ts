@@ -9,12 +9,10 @@ import { parsePublicKey, publicKeyFromSpki } from '../../signature/index.js';
 import { type RekorKey, rekorKey } from '../../verify/authority.js';
 import { publicGoodTrustedRoot } from '../../verify/trust/embedded.js';
 import { parseTrustedRootText } from '../../verify/trust/trusted-root.js';
-import { trustRootFromResource } from '../../verify/trust/trustroot-resource.js';
+import { refuseTufTrustRoot, trustedRootFromSigstoreKeys } from '../../verify/trust/trustroot-resource.js';
+import { PolicyError } from '../errors.js';
 import { canonicalHash } from '../fingerprint.js';
 import type { CompiledTrustRoot, PolicySet } from '../model.js';
-
-/** Why trust material could not be built; it denies the authorities that need it. */
-export class TrustProblem extends Error {}
 
 let embeddedFingerprint: string | undefined;
 
@@ -25,19 +23,19 @@ export function embeddedRootFingerprint(): string {
 }
 
 export class TrustResolver {
-  private readonly roots = new Map<string, TrustedRoot | TrustProblem>();
-  private readonly rekor = new Map<string, RekorKey[] | TrustProblem>();
+  private readonly roots = new Map<string, TrustedRoot | PolicyError>();
+  private readonly rekor = new Map<string, RekorKey[] | PolicyError>();
 
   constructor(private readonly set: PolicySet) {}
 
-  /** The TrustRoot named `name` as a trusted root; throws TrustProblem. */
+  /** The TrustRoot named `name` as a trusted root; throws PolicyError UNUSABLE_AUTHORITY. */
   trustedRoot(name: string): TrustedRoot {
     let root = this.roots.get(name);
     if (root === undefined) {
       root = attempt(() => toTrustedRoot(this.resource(name)));
       this.roots.set(name, root);
     }
-    if (root instanceof TrustProblem) throw root;
+    if (root instanceof PolicyError) throw root;
     return root;
   }
 
@@ -46,7 +44,7 @@ export class TrustResolver {
     return publicGoodTrustedRoot();
   }
 
-  /** Rekor keys of the TrustRoot `name` (its `tLogs`), or of the embedded root; throws TrustProblem. */
+  /** Rekor keys of the TrustRoot `name` (its `tLogs`), or of the embedded root; throws PolicyError UNUSABLE_AUTHORITY. */
   rekorKeys(name: string | undefined): RekorKey[] {
     const key = name ?? '';
     let keys = this.rekor.get(key);
@@ -54,14 +52,14 @@ export class TrustResolver {
       keys = attempt(() => {
         const found = name === undefined ? rekorKeysOf(this.embedded()) : this.rekorKeysOfResource(name);
         if (found.length === 0)
-          throw new TrustProblem(
+          throw unusable(
             `${name === undefined ? 'the embedded public-good trusted root' : `TrustRoot ${JSON.stringify(name)}`} holds no transparency log (Rekor) key`,
           );
         return found;
       });
       this.rekor.set(key, keys);
     }
-    if (keys instanceof TrustProblem) throw keys;
+    if (keys instanceof PolicyError) throw keys;
     return keys;
   }
 
@@ -78,64 +76,37 @@ export class TrustResolver {
 
   private resource(name: string): CompiledTrustRoot {
     const root = this.set.trustRoots[name];
-    if (root === undefined) throw new TrustProblem(`trustRootRef ${JSON.stringify(name)} not found`);
+    if (root === undefined) throw unusable(`trustRootRef ${JSON.stringify(name)} not found`);
     return root;
   }
 }
 
-function attempt<T>(build: () => T): T | TrustProblem {
+/** Why trust material cannot be built: it denies the authorities that need it. */
+export function unusable(message: string, cause?: unknown): PolicyError {
+  return new PolicyError('UNUSABLE_AUTHORITY', message, cause === undefined ? undefined : { cause });
+}
+
+function attempt<T>(build: () => T): T | PolicyError {
   try {
     return build();
   } catch (error) {
-    if (error instanceof TrustProblem) return error;
-    if (error instanceof VouchError) return new TrustProblem(describeError(error));
+    if (error instanceof PolicyError) return error;
+    if (error instanceof VouchError) return unusable(describeError(error), error);
     throw error;
   }
 }
 
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
-}
-
-/** A TrustRoot as the keyless verifier's converter reads it (PEM fields base64-encoded, as in the YAML). */
+/** A compiled TrustRoot (validated and decoded once, when it was loaded) as a trusted root. */
 function toTrustedRoot(root: CompiledTrustRoot): TrustedRoot {
   const spec = root.spec;
-  const metadata = { name: root.name };
-  const document = (inner: Record<string, unknown>) => ({
-    apiVersion: 'policy.sigstore.dev/v1alpha1',
-    kind: 'TrustRoot',
-    metadata,
-    spec: inner,
-  });
+  const what = `TrustRoot ${root.name} (${root.origin})`;
   switch (spec.type) {
     case 'trustedRootJSON':
       return parseTrustedRootText(spec.trustedRootJSON, `TrustRoot ${root.name} spec.trustedRootJSON`);
-    case 'sigstoreKeys': {
-      const authority = (ca: (typeof spec.certificateAuthorities)[number]) => ({
-        subject: ca.subject,
-        uri: ca.uri,
-        certChain: base64(ca.certChain),
-      });
-      const log = (entry: (typeof spec.tLogs)[number]) => ({
-        baseURL: entry.baseURL,
-        hashAlgorithm: entry.hashAlgorithm,
-        publicKey: base64(entry.publicKey),
-      });
-      return trustRootFromResource(
-        document({
-          sigstoreKeys: {
-            certificateAuthorities: spec.certificateAuthorities.map(authority),
-            tLogs: spec.tLogs.map(log),
-            ctLogs: spec.ctLogs.map(log),
-            timestampAuthorities: spec.timestampAuthorities.map(authority),
-          },
-        }),
-        root.origin,
-      ).trustedRoot;
-    }
+    case 'sigstoreKeys':
+      return trustedRootFromSigstoreKeys(spec, what);
     default:
-      // remote / repository: the converter refuses TUF with the reason and what to do instead.
-      return trustRootFromResource(document({ [spec.type]: {} }), root.origin).trustedRoot;
+      return refuseTufTrustRoot(what, spec.type);
   }
 }
 

@@ -35,13 +35,7 @@ import { type TrustRootInput, trustRootSchema } from '../schema/trust-root.js';
 import { verificationConfigSchema } from '../schema/verification.js';
 import { type Classified, classify } from './classify.js';
 import { CONTROLLER_NAMESPACE, decodeBase64, readSecretsDirectory, SuppliedObjects } from './references.js';
-import {
-  type FetchOptions,
-  fetchChecked,
-  RemoteFetchError,
-  remoteUrlError,
-  sha256sumError,
-} from './remote.js';
+import { type FetchOptions, fetchChecked, remoteUrlError, sha256sumError } from './remote.js';
 import { parseDocuments, type RawDocument, readSources } from './sources.js';
 
 export interface LoadOptions {
@@ -230,7 +224,7 @@ class LoadState {
     const noMatchPolicy = this.noMatchPolicy();
     if (this.issues.length === 0 && policyInputs.length === 0 && !this.sawConfig)
       this.issues.push({ code: 'NO_POLICIES', source: nothing, message: 'no ClusterImagePolicy found' });
-    if (this.issues.length > 0) throw new PolicyError(this.issues, { warnings: this.warnings });
+    if (this.issues.length > 0) throw PolicyError.fromIssues(this.issues, { warnings: this.warnings });
 
     policies.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const used = new Set(referencedTrustRoots(policies));
@@ -390,7 +384,7 @@ class LoadState {
           this.issues.push(...parsed.issues);
           documents.push(...parsed.documents);
         } catch (error) {
-          if (error instanceof RemoteFetchError) reporter.error(error.code, `${path}.url`, error.message);
+          if (error instanceof PolicyError) reporter.error(error.code, `${path}.url`, error.message);
           else reporter.error('FETCH', `${path}.url`, describeError(error));
         }
       }

@@ -6,21 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { describeError } from '../../errors.js';
+import { PolicyError } from '../errors.js';
 
 export interface FetchOptions {
   /** Extra CA certificates (PEM) to trust for HTTPS. */
   caCertificates?: string;
   timeoutMs?: number;
   maxBytes?: number;
-}
-
-export class RemoteFetchError extends Error {
-  constructor(
-    readonly code: 'FETCH' | 'CHECKSUM',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -51,7 +43,7 @@ export async function fetchChecked(
   options: FetchOptions = {},
 ): Promise<string> {
   const urlProblem = remoteUrlError(url);
-  if (urlProblem) throw new RemoteFetchError('FETCH', urlProblem);
+  if (urlProblem) throw new PolicyError('FETCH', urlProblem);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   // undici is loaded only when a policy really comes from a URL: most runs never pay for it.
   const { Agent, fetch } = await import('undici');
@@ -66,25 +58,25 @@ export async function fetchChecked(
       try {
         response = await fetch(current, { dispatcher, redirect: 'manual', signal });
       } catch (error) {
-        throw new RemoteFetchError('FETCH', `cannot fetch ${current}: ${describeCause(error)}`);
+        throw new PolicyError('FETCH', `cannot fetch ${current}: ${describeCause(error)}`, { cause: error });
       }
       if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
         await response.body?.cancel();
-        if (hop >= MAX_REDIRECTS) throw new RemoteFetchError('FETCH', `too many redirects from ${url}`);
+        if (hop >= MAX_REDIRECTS) throw new PolicyError('FETCH', `too many redirects from ${url}`);
         const next = new URL(response.headers.get('location') as string, current).toString();
         const problem = remoteUrlError(next);
-        if (problem) throw new RemoteFetchError('FETCH', `${current} redirects to ${next}, which ${problem}`);
+        if (problem) throw new PolicyError('FETCH', `${current} redirects to ${next}, which ${problem}`);
         current = next;
         continue;
       }
       if (response.status !== 200) {
         await response.body?.cancel();
-        throw new RemoteFetchError('FETCH', `GET ${current} answered ${response.status}`);
+        throw new PolicyError('FETCH', `GET ${current} answered ${response.status}`);
       }
       const body = await readCapped(response, maxBytes, current);
       const actual = createHash('sha256').update(body).digest('hex');
       if (actual !== sha256sum.toLowerCase())
-        throw new RemoteFetchError(
+        throw new PolicyError(
           'CHECKSUM',
           `body of ${current} has sha256 ${actual}, but the policy requires ${sha256sum.toLowerCase()}`,
         );
@@ -108,13 +100,13 @@ async function readCapped(
       total += chunk.length;
       if (total > maxBytes) {
         await response.body.cancel().catch(() => undefined);
-        throw new RemoteFetchError('FETCH', `body of ${url} is larger than ${maxBytes} bytes`);
+        throw new PolicyError('FETCH', `body of ${url} is larger than ${maxBytes} bytes`);
       }
       chunks.push(Buffer.from(chunk));
     }
   } catch (error) {
-    if (error instanceof RemoteFetchError) throw error;
-    throw new RemoteFetchError('FETCH', `cannot read ${url}: ${describeCause(error)}`);
+    if (error instanceof PolicyError) throw error;
+    throw new PolicyError('FETCH', `cannot read ${url}: ${describeCause(error)}`, { cause: error });
   }
   return Buffer.concat(chunks);
 }

@@ -6,7 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { describeError } from '../../errors.js';
-import type { PolicyIssue } from '../errors.js';
+import { PolicyError, type PolicyIssue } from '../errors.js';
 
 /** One YAML document, still untyped. */
 export interface RawDocument {
@@ -76,7 +76,7 @@ export function parseDocuments(
 async function readPolicyFile(path: string): Promise<string> {
   const info = await stat(path);
   if (info.size > MAX_POLICY_FILE_BYTES)
-    throw new Error(`file is larger than ${MAX_POLICY_FILE_BYTES / (1024 * 1024)} MiB`);
+    throw new PolicyError('READ', `file is larger than ${MAX_POLICY_FILE_BYTES / (1024 * 1024)} MiB`);
   return readFile(path, 'utf8');
 }
 

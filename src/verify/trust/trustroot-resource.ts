@@ -91,18 +91,74 @@ export function trustRootFromResource(document: unknown, source: string): TrustR
       `${what}: spec must have exactly one of remote, repository, sigstoreKeys, trustedRootJSON (found ${given.length ? given.join(', ') : 'none'})`,
     );
   if (spec.remote !== undefined || spec.repository !== undefined)
-    throw new VerifyError(
-      'TRUSTROOT_UNSUPPORTED',
-      `${what}: spec.${given[0]} (a TUF repository) is not supported: vouch verifies offline and fetches no TUF metadata; give the keys in spec.sigstoreKeys, or the trusted_root.json in spec.trustedRootJSON`,
-    );
+    refuseTufTrustRoot(what, given[0] as 'remote' | 'repository');
   if (spec.trustedRootJSON !== undefined)
     return { name, trustedRoot: parseTrustedRootText(spec.trustedRootJSON, `${what} spec.trustedRootJSON`) };
-  return { name, trustedRoot: fromSigstoreKeys(spec.sigstoreKeys as z.infer<typeof sigstoreKeys>, what) };
+  const keys = spec.sigstoreKeys as z.infer<typeof sigstoreKeys>;
+  const authorityPem = (ca: z.infer<typeof authority>, at: string): CertificateAuthorityPem => ({
+    ...ca,
+    certChain: decodePem(ca.certChain, `${what} ${at} certChain`),
+  });
+  const logPem = (entry: z.infer<typeof log>, at: string): TransparencyLogPem => ({
+    ...entry,
+    publicKey: decodePem(entry.publicKey, `${what} ${at} publicKey`),
+  });
+  return {
+    name,
+    trustedRoot: trustedRootFromSigstoreKeys(
+      {
+        certificateAuthorities: (keys.certificateAuthorities ?? []).map((ca, i) =>
+          authorityPem(ca, `certificateAuthorities[${i}]`),
+        ),
+        timestampAuthorities: (keys.timestampAuthorities ?? []).map((tsa, i) =>
+          authorityPem(tsa, `timestampAuthorities[${i}]`),
+        ),
+        tLogs: (keys.tLogs ?? []).map((entry, i) => logPem(entry, `tLogs[${i}]`)),
+        ctLogs: (keys.ctLogs ?? []).map((entry, i) => logPem(entry, `ctLogs[${i}]`)),
+      },
+      what,
+    ),
+  };
 }
 
-function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): TrustedRoot {
-  const cas = keys.certificateAuthorities ?? [];
-  const tsas = keys.timestampAuthorities ?? [];
+/** A TrustRoot's `remote` or `repository` (a TUF repository): refused, saying what to give instead. */
+export function refuseTufTrustRoot(what: string, field: 'remote' | 'repository'): never {
+  throw new VerifyError(
+    'TRUSTROOT_UNSUPPORTED',
+    `${what}: spec.${field} (a TUF repository) is not supported: vouch verifies offline and fetches no TUF metadata; give the keys in spec.sigstoreKeys, or the trusted_root.json in spec.trustedRootJSON`,
+  );
+}
+
+/** A certificate authority of a TrustRoot's `sigstoreKeys`, its chain decoded to PEM text (root last). */
+export interface CertificateAuthorityPem {
+  subject: { organization: string; commonName: string };
+  uri: string;
+  certChain: string;
+}
+
+/** A transparency or CT log of a TrustRoot's `sigstoreKeys`, its key decoded to PEM text. */
+export interface TransparencyLogPem {
+  baseURL: string;
+  hashAlgorithm: string;
+  publicKey: string;
+}
+
+/** A TrustRoot's `sigstoreKeys` with its byte fields decoded: what the policy compiler keeps. */
+export interface SigstoreKeysPem {
+  certificateAuthorities: readonly CertificateAuthorityPem[];
+  timestampAuthorities: readonly CertificateAuthorityPem[];
+  tLogs: readonly TransparencyLogPem[];
+  ctLogs: readonly TransparencyLogPem[];
+}
+
+/**
+ * The trusted root a TrustRoot's decoded `sigstoreKeys` stand for. The one conversion, used for a
+ * compiled policy's TrustRoot (whose fields the compiler decoded and checked) and for a `--trusted-root`
+ * file holding a TrustRoot resource alike.
+ */
+export function trustedRootFromSigstoreKeys(keys: SigstoreKeysPem, what: string): TrustedRoot {
+  const cas = keys.certificateAuthorities;
+  const tsas = keys.timestampAuthorities;
   if (cas.length === 0 && tsas.length === 0)
     throw new VerifyError(
       'TRUSTROOT_INVALID',
@@ -116,8 +172,8 @@ function fromSigstoreKeys(keys: z.infer<typeof sigstoreKeys>, what: string): Tru
     timestampAuthorities: tsas.map((tsa, index) =>
       toAuthority(tsa, `${what} timestampAuthorities[${index}]`, true),
     ),
-    tlogs: (keys.tLogs ?? []).map((entry, index) => toLog(entry, `${what} tLogs[${index}]`)),
-    ctlogs: (keys.ctLogs ?? []).map((entry, index) => toLog(entry, `${what} ctLogs[${index}]`)),
+    tlogs: keys.tLogs.map((entry, index) => toLog(entry, `${what} tLogs[${index}]`)),
+    ctlogs: keys.ctLogs.map((entry, index) => toLog(entry, `${what} ctLogs[${index}]`)),
   };
   return parseTrustedRoot(json, what);
 }
@@ -129,11 +185,8 @@ function decodePem(value: string, what: string): string {
   return text;
 }
 
-function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: boolean) {
-  const certificates = parseCertificatesPem(
-    decodePem(ca.certChain, `${what} certChain`),
-    `${what} certChain`,
-  );
+function toAuthority(ca: CertificateAuthorityPem, what: string, timestamping: boolean) {
+  const certificates = parseCertificatesPem(ca.certChain, `${what} certChain`);
   let ordered = certificates;
   if (timestamping) {
     // sigstore-js wants the TSA's signing certificate first, then its CAs.
@@ -152,8 +205,8 @@ function toAuthority(ca: z.infer<typeof authority>, what: string, timestamping: 
   };
 }
 
-function toLog(entry: z.infer<typeof log>, what: string) {
-  const key = parsePublicKeyPem(decodePem(entry.publicKey, `${what} publicKey`), `${what} publicKey`);
+function toLog(entry: TransparencyLogPem, what: string) {
+  const key = parsePublicKeyPem(entry.publicKey, `${what} publicKey`);
   return logFromKey(key, entry.baseURL, hashAlgorithm(entry.hashAlgorithm, what));
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildGateError, buildFileKind, discoverBuildFiles } from '../../../src/gates/build/index.js';
+import { BuildError, buildFileKind, discoverBuildFiles } from '../../../src/gates/build/index.js';
 import { tempDir } from '../../harness/index.js';
 
 describe('discoverBuildFiles', () => {
@@ -67,10 +67,10 @@ describe('discoverBuildFiles', () => {
       /^cannot read .*missing: no such file or directory$/,
     );
     const error = await discoverBuildFiles([join(root, 'empty')]).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(BuildGateError);
-    expect((error as BuildGateError).code).toBe('NO_INPUT');
+    expect(error).toBeInstanceOf(BuildError);
+    expect((error as BuildError).code).toBe('NO_INPUT');
     expect((error as Error).message).toMatch(/empty holds no Dockerfile/);
-    await expect(discoverBuildFiles([])).rejects.toThrow(BuildGateError);
+    await expect(discoverBuildFiles([])).rejects.toThrow(BuildError);
   });
 
   it.each([

@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { parseReference } from '../../../reference/index.js';
-import { checkTemplate, compileGoRegexp, type GoRegexp, GoRegexpError } from '../tags/go-regexp.js';
-import { SemverRange, SemverRangeError } from '../tags/semver.js';
+import { isPromoteError } from '../errors.js';
+import { checkTemplate, compileGoRegexp, type GoRegexp } from '../tags/go-regexp.js';
+import { SemverRange } from '../tags/semver.js';
 
 export const IMAGE_TOOLKIT_GROUP = 'image.toolkit.fluxcd.io';
 export const SUPPORTED_VERSIONS: readonly string[] = ['v1', 'v1beta2'];
@@ -38,7 +39,7 @@ function goRegexp(what: string) {
     try {
       compileGoRegexp(value);
     } catch (error) {
-      if (!(error instanceof GoRegexpError)) throw error;
+      if (!isPromoteError(error, 'INVALID_REGEXP')) throw error;
       ctx.addIssue({ code: 'custom', message: `invalid ${what} ${JSON.stringify(value)}: ${error.message}` });
     }
   });
@@ -90,7 +91,7 @@ const policyChoice = z
           try {
             SemverRange.parse(value);
           } catch (error) {
-            if (!(error instanceof SemverRangeError)) throw error;
+            if (!isPromoteError(error, 'INVALID_SEMVER_RANGE')) throw error;
             ctx.addIssue({
               code: 'custom',
               message: `invalid semver range ${JSON.stringify(value)}: ${error.message}`,
@@ -126,7 +127,7 @@ const filterTags = z
     try {
       compiled = compileGoRegexp(value.pattern ?? '');
     } catch (error) {
-      if (!(error instanceof GoRegexpError)) throw error;
+      if (!isPromoteError(error, 'INVALID_REGEXP')) throw error;
       ctx.addIssue({
         code: 'custom',
         path: ['pattern'],
@@ -138,7 +139,7 @@ const filterTags = z
       try {
         checkTemplate(value.extract, compiled);
       } catch (error) {
-        if (!(error instanceof GoRegexpError)) throw error;
+        if (!isPromoteError(error, 'INVALID_REGEXP')) throw error;
         ctx.addIssue({ code: 'custom', path: ['extract'], message: error.message });
       }
     }

@@ -6,8 +6,7 @@
  * `Regexp.Expand` rules.
  */
 import { RE2JS } from 're2js';
-
-export class GoRegexpError extends Error {}
+import { PromoteError } from '../errors.js';
 
 export interface GoRegexp {
   readonly source: string;
@@ -34,7 +33,7 @@ export function compileGoRegexp(source: string): GoRegexp {
   try {
     compiled = RE2JS.compile(source);
   } catch (error) {
-    throw new GoRegexpError((error as Error).message.replace(/^error parsing regexp: /, ''));
+    throw new PromoteError('INVALID_REGEXP', (error as Error).message.replace(/^error parsing regexp: /, ''));
   }
   const named = compiled.namedGroups();
   return {
@@ -61,14 +60,19 @@ const NAME_CHAR = /[\p{L}\p{Nd}_]/u;
 export function checkTemplate(template: string, re: GoRegexp): void {
   forEachReference(template, (reference) => {
     if (reference === undefined)
-      throw new GoRegexpError(`"$" must start $$, $name or \${name} in ${JSON.stringify(template)}`);
+      throw new PromoteError(
+        'INVALID_REGEXP',
+        `"$" must start $$, $name or \${name} in ${JSON.stringify(template)}`,
+      );
     if (/^[0-9]+$/.test(reference)) {
       if (Number(reference) > re.groupCount)
-        throw new GoRegexpError(
+        throw new PromoteError(
+          'INVALID_REGEXP',
           `${JSON.stringify(template)} refers to group ${reference} but the pattern has ${re.groupCount} group(s)`,
         );
     } else if (!(reference in re.named)) {
-      throw new GoRegexpError(
+      throw new PromoteError(
+        'INVALID_REGEXP',
         `${JSON.stringify(template)} refers to group "${reference}", which the pattern does not name`,
       );
     }

@@ -88,7 +88,7 @@ function byteOrder(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-/** A compiled ImagePolicy tag policy. Construction throws (GoRegexpError, SemverRangeError) on invalid input. */
+/** A compiled ImagePolicy tag policy. Construction throws PromoteError (INVALID_REGEXP, INVALID_SEMVER_RANGE) on invalid input. */
 export class TagPolicy {
   private readonly range: SemverRange | undefined;
   private readonly filter: GoRegexp | undefined;

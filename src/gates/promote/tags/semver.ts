@@ -11,6 +11,7 @@
  *   32 groups;
  * - an empty range is an error (Flux rejects it too).
  */
+import { PromoteError } from '../errors.js';
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_RANGE_LENGTH = 512;
@@ -136,8 +137,6 @@ interface Comparator {
   patchDirty: boolean;
 }
 
-export class SemverRangeError extends Error {}
-
 const WHITESPACE = /[ \t\n\f\r]/;
 const SEGMENT_CHAR = /[0-9xX*]/;
 const IDENT_CHAR = /[0-9A-Za-z-]/;
@@ -250,13 +249,15 @@ function toComparator(operator: Operator, scanned: ScannedVersion, source: strin
     text = `${scanned.major}.${scanned.minor}.${scanned.patch}${pre}`;
   }
   const version = parseRangeVersion(text);
-  if (!version) throw new SemverRangeError(`improper constraint: ${JSON.stringify(source.trim())}`);
+  if (!version)
+    throw new PromoteError('INVALID_SEMVER_RANGE', `improper constraint: ${JSON.stringify(source.trim())}`);
   return { operator, version, dirty, minorDirty, patchDirty };
 }
 
 /** Splits one `||` group into comparators separated by whitespace or a comma. */
 function parseGroup(group: string): Comparator[] {
-  const improper = () => new SemverRangeError(`improper constraint: ${JSON.stringify(group.trim())}`);
+  const improper = () =>
+    new PromoteError('INVALID_SEMVER_RANGE', `improper constraint: ${JSON.stringify(group.trim())}`);
   const comparators: Comparator[] = [];
   let position = 0;
   for (;;) {
@@ -292,17 +293,17 @@ export class SemverRange {
     private readonly groupAdmitsPrereleases: readonly boolean[],
   ) {}
 
-  /** Parses a Masterminds constraint; throws SemverRangeError with the reason. */
+  /** Parses a Masterminds constraint; throws PromoteError INVALID_SEMVER_RANGE with the reason. */
   static parse(source: string): SemverRange {
     if (source.length > MAX_RANGE_LENGTH)
-      throw new SemverRangeError(`range is longer than ${MAX_RANGE_LENGTH} characters`);
+      throw new PromoteError('INVALID_SEMVER_RANGE', `range is longer than ${MAX_RANGE_LENGTH} characters`);
     const rewritten = source.replace(
       HYPHEN_RANGE,
       (_all, low: string, high: string) => `>= ${low}, <= ${high} `,
     );
     const parts = rewritten.split('||');
     if (parts.length > MAX_GROUPS)
-      throw new SemverRangeError(`range has more than ${MAX_GROUPS} "||" groups`);
+      throw new PromoteError('INVALID_SEMVER_RANGE', `range has more than ${MAX_GROUPS} "||" groups`);
     const groups = parts.map(parseGroup);
     return new SemverRange(
       source,
