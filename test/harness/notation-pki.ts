@@ -34,7 +34,15 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
 
-export type TestKeySpec = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ec-p256' | 'ec-p384' | 'ec-p521';
+export type TestKeySpec =
+  | 'rsa-2048'
+  | 'rsa-3072'
+  | 'rsa-4096'
+  | 'ec-p256'
+  | 'ec-p384'
+  | 'ec-p521'
+  /** Too small for the Notary Project: for negative tests. */
+  | 'rsa-1024';
 export type TestHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /** Object identifiers tests need by name. */
@@ -90,6 +98,7 @@ const KEY_ALGORITHMS: Record<
   TestKeySpec,
   { params: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams; hash: TestHash }
 > = {
+  'rsa-1024': { params: rsaParams(1024), hash: 'SHA-256' },
   'rsa-2048': { params: rsaParams(2048), hash: 'SHA-256' },
   'rsa-3072': { params: rsaParams(3072), hash: 'SHA-384' },
   'rsa-4096': { params: rsaParams(4096), hash: 'SHA-512' },
@@ -133,6 +142,16 @@ function signWith(key: TestKeyPair, hash: TestHash, data: Uint8Array): Uint8Arra
 
 function signatureAlgorithmOid(key: TestKeyPair, hash: TestHash): string {
   return key.spec.startsWith('ec-') ? ECDSA_SIGNATURE_OID[hash] : RSA_SIGNATURE_OID[hash];
+}
+
+/**
+ * The WebCrypto key to sign with `hash`: a WebCrypto RSA key is bound to the hash it was made for,
+ * so another hash (SHA-1 for negative tests) needs the key imported again.
+ */
+async function webSigningKey(key: TestKeyPair, hash: TestHash): Promise<webcrypto.CryptoKey> {
+  if (key.spec.startsWith('ec-') || hash === 'SHA-256') return key.keys.privateKey;
+  const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['sign']);
 }
 
 /** The WebCrypto algorithm @peculiar/x509 signs certificates and CRLs with. */
@@ -270,7 +289,7 @@ async function makeCertificate(
       notAfter: profile.notAfter ?? new Date(now + 365 * DAY_MS),
       signingAlgorithm: webSigningAlgorithm(signer, profile.signatureHash ?? 'SHA-256'),
       publicKey: key.keys.publicKey,
-      signingKey: signer.keys.privateKey,
+      signingKey: await webSigningKey(signer, profile.signatureHash ?? 'SHA-256'),
       extensions,
     },
     crypto,

@@ -1,0 +1,29 @@
+/**
+ * The Notary Project's PKI rules, for the Notation verifier (src/verify/notation) to call: plain data
+ * in (DER bytes or @peculiar/x509 certificates), plain results out — `{ ok: true, … }` or
+ * `{ ok: false, code, reason }` with a stable `PkiFailureCode` and a sentence for people. Nothing
+ * here throws on bad input; it fails closed with a reason.
+ *
+ *   const chain = validateCertificateChain(envelopeChain, { purpose: 'codeSigning' });
+ *   const anchor = findTrustAnchor(envelopeChain, trustStores, signingScheme);
+ *   const valid = checkChainValidityAt(envelopeChain, new Date());
+ */
+export {
+  findTrustAnchor,
+  type SigningScheme,
+  type TrustAnchor,
+  type TrustStore,
+  type TrustStoreType,
+  trustStoreCertificateProblem,
+  trustStoreTypeFor,
+} from './anchor.js';
+export type { CertificateInput, KeySpec, NotarySigningAlgorithm } from './certificates.js';
+export {
+  type ChainOptions,
+  type ChainPurpose,
+  MAX_CHAIN_LENGTH,
+  type ValidChain,
+  validateCertificateChain,
+} from './chain.js';
+export type { PkiFailure, PkiFailureCode } from './result.js';
+export { checkChainValidityAt } from './validity.js';
