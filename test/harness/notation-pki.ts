@@ -589,6 +589,8 @@ export interface TimestampTokenOptions {
   version?: number;
   /** eContentType (default id-ct-TSTInfo). */
   contentType?: string;
+  /** The content-type signed attribute (default the eContentType). */
+  contentTypeAttribute?: string;
 }
 
 const ID_CT_TSTINFO = '1.2.840.113549.1.9.16.1.4';
@@ -628,7 +630,11 @@ export function createTimestampToken(tsa: TestCertificate, options: TimestampTok
   const attributes = [
     new pkijs.Attribute({
       type: ATTRIBUTE.contentType,
-      values: [new asn1js.ObjectIdentifier({ value: options.contentType ?? ID_CT_TSTINFO })],
+      values: [
+        new asn1js.ObjectIdentifier({
+          value: options.contentTypeAttribute ?? options.contentType ?? ID_CT_TSTINFO,
+        }),
+      ],
     }),
     new pkijs.Attribute({
       type: ATTRIBUTE.messageDigest,

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createCodeSigningPki,
@@ -7,6 +9,8 @@ import {
   type TestPki,
 } from '../../../../test/harness/notation-pki.js';
 import { findTrustAnchor, type TrustStore, trustStoreCertificateProblem } from './anchor.js';
+
+const FIXTURES = new URL('../../../../test/fixtures/notaryproject/', import.meta.url);
 
 let pki: TestPki;
 let other: TestPki;
@@ -113,5 +117,25 @@ describe('trustStoreCertificateProblem', () => {
       `certificate "${pki.issuer.subject}" is not a self-signed root certificate`,
     );
     expect(trustStoreCertificateProblem(new Uint8Array([0x30, 0]), 'ca')).toMatch(/cannot be parsed/);
+    expect(trustStoreCertificateProblem(selfSignedLeaf.der, 'tsa')).toBe(
+      'certificate "CN=self" is self-signed but not a CA certificate',
+    );
+  });
+
+  it('judges notation-go’s tsa trust stores as notation does (TestGetCertFromValidTsaTrustStore, …Invalid…)', () => {
+    const tsa = (path: string) => {
+      const bytes = readFileSync(
+        new URL(`notation-go/verifier/testdata/truststore/x509/tsa/${path}`, FIXTURES),
+      );
+      const pem = bytes.toString('latin1');
+      return pem.startsWith('-----BEGIN') ? new x509.X509Certificate(pem) : new Uint8Array(bytes);
+    };
+    expect(trustStoreCertificateProblem(tsa('test-timestamp/globalsignRoot.cer'), 'tsa')).toBeUndefined();
+    expect(trustStoreCertificateProblem(tsa('test-nonCA/wabbit-networks.io.crt'), 'tsa')).toBe(
+      'certificate "C=US, ST=WA, L=Seattle, O=Notary, CN=wabbit-networks.io" is self-signed but not a CA certificate',
+    );
+    expect(trustStoreCertificateProblem(tsa('test-nonSelfIssued/nonSelfIssued.crt'), 'tsa')).toBe(
+      'certificate "C=US, ST=WA, L=Seattle, O=Notary, CN=Notation Test Revokable RSA Chain Cert 2" is not a self-signed root certificate',
+    );
   });
 });

@@ -90,7 +90,7 @@ export function findTrustAnchor(
 /**
  * Why a certificate cannot sit in a trust store of this type, as `notation` checks stores when it
  * loads them: `ca` and `signingAuthority` certificates must be CAs or self-signed; `tsa`
- * certificates must be self-signed roots (a TSA chain is anchored at its root).
+ * certificates must be self-signed CA certificates (a TSA chain is anchored at its root).
  */
 export function trustStoreCertificateProblem(
   certificate: CertificateInput,
@@ -99,9 +99,6 @@ export function trustStoreCertificateProblem(
   const parsed = parseCertificate(certificate);
   if (isFailure(parsed)) return parsed.reason;
   const selfSigned = isSelfSigned(parsed);
-  if (type === 'tsa')
-    return selfSigned ? undefined : `certificate ${named(parsed)} is not a self-signed root certificate`;
-  if (selfSigned) return undefined;
   let isCa = false;
   try {
     const extension = parsed.certificate.extensions.find((candidate) => candidate.type === '2.5.29.19');
@@ -109,5 +106,11 @@ export function trustStoreCertificateProblem(
   } catch {
     return `certificate ${named(parsed)} has malformed basic constraints`;
   }
-  return isCa ? undefined : `certificate ${named(parsed)} is neither a CA certificate nor self-signed`;
+  if (type === 'tsa') {
+    if (!selfSigned) return `certificate ${named(parsed)} is not a self-signed root certificate`;
+    return isCa ? undefined : `certificate ${named(parsed)} is self-signed but not a CA certificate`;
+  }
+  return selfSigned || isCa
+    ? undefined
+    : `certificate ${named(parsed)} is neither a CA certificate nor self-signed`;
 }

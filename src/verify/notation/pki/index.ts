@@ -6,7 +6,8 @@
  *
  *   const chain = validateCertificateChain(envelopeChain, { purpose: 'codeSigning' });
  *   const anchor = findTrustAnchor(envelopeChain, trustStores, signingScheme);
- *   const valid = checkChainValidityAt(envelopeChain, new Date());
+ *   const time = await verifyAuthenticTimestamp({ scheme, chain, signature, timestampToken,
+ *     authenticSigningTime, trustStores, verifyTimestamp, checkTsaRevocation });
  */
 export {
   findTrustAnchor,
@@ -17,6 +18,13 @@ export {
   trustStoreCertificateProblem,
   trustStoreTypeFor,
 } from './anchor.js';
+export {
+  type AuthenticTimestampOptions,
+  type AuthenticTimestampResult,
+  type TimestampRevocationAnswer,
+  type VerifyTimestampSetting,
+  verifyAuthenticTimestamp,
+} from './authentic-time.js';
 export type { CertificateInput, KeySpec, NotarySigningAlgorithm } from './certificates.js';
 export {
   type ChainOptions,
@@ -26,4 +34,10 @@ export {
   validateCertificateChain,
 } from './chain.js';
 export type { PkiFailure, PkiFailureCode } from './result.js';
+export {
+  MAX_TIMESTAMP_TOKEN_BYTES,
+  type TimestampOptions,
+  type VerifiedTimestamp,
+  verifyTimestampToken,
+} from './timestamp-token.js';
 export { checkChainValidityAt } from './validity.js';
