@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { collect } from '../repeatable.js';
 import type { PolicyLintOptions, PolicyTestOptions } from './policy.js';
+import { registerPolicyImport } from './policy-import.cli.js';
 
 export const policyCommand: CommandModule = {
   example: 'vouch policy test --policy policies/ --image 127.0.0.1:5000/demo/app:v1',
@@ -61,5 +62,6 @@ export const policyCommand: CommandModule = {
           return runPolicyTest(optionsOf<PolicyTestOptions>(command));
         }),
       );
+    registerPolicyImport(policy);
   },
 };
