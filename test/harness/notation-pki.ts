@@ -413,37 +413,71 @@ export interface CrlOptions {
   extraExtensions?: x509.Extension[];
 }
 
+/**
+ * Made with pkijs and signed with node:crypto rather than with @peculiar/x509's generator, which
+ * writes an empty entry-extensions SEQUENCE for entries without a reason (not valid DER for RFC 5280)
+ * and refuses a serial number listed twice (which a CRL may do: a hold, then its removal).
+ */
 async function makeCrl(issuer: TestCertificate, options: CrlOptions): Promise<Uint8Array> {
   const now = Date.now();
-  const extensions: x509.Extension[] = [
-    new x509.Extension(OID.crlNumber, false, integerDer(options.crlNumber ?? 1)),
-  ];
+  const extensions: pkijs.Extension[] = [extension(OID.crlNumber, false, integerDer(options.crlNumber ?? 1))];
   if (options.deltaOf !== undefined)
-    extensions.push(new x509.Extension(OID.deltaCrlIndicator, true, integerDer(options.deltaOf)));
+    extensions.push(extension(OID.deltaCrlIndicator, true, integerDer(options.deltaOf)));
   if (options.freshestCrlUrls?.length) {
     const points = new x509.CRLDistributionPointsExtension(options.freshestCrlUrls);
-    extensions.push(new x509.Extension(OID.freshestCrl, false, points.value));
+    extensions.push(extension(OID.freshestCrl, false, points.value));
   }
-  extensions.push(...(options.extraExtensions ?? []));
+  for (const extra of options.extraExtensions ?? [])
+    extensions.push(extension(extra.type, extra.critical, extra.value));
   const signer = options.signWith ?? issuer.key;
-  const crl = await x509.X509CrlGenerator.create(
-    {
-      issuer: issuer.certificate.subject,
-      thisUpdate: options.thisUpdate ?? new Date(now - HOUR_MS),
-      nextUpdate: options.nextUpdate === null ? undefined : (options.nextUpdate ?? new Date(now + DAY_MS)),
-      signingAlgorithm: webSigningAlgorithm(signer, 'SHA-256'),
-      signingKey: signer.keys.privateKey,
-      extensions,
-      entries: (options.entries ?? []).map((entry) => ({
-        serialNumber: entry.serialNumber,
-        revocationDate: entry.revocationDate ?? new Date(now - 2 * HOUR_MS),
-        reason: entry.reason,
-        invalidity: entry.invalidityDate,
-      })),
-    },
-    crypto,
-  );
-  return new Uint8Array(crl.rawData);
+  const algorithm = new pkijs.AlgorithmIdentifier({
+    algorithmId: signatureAlgorithmOid(signer, 'SHA-256'),
+    ...(signer.spec.startsWith('rsa') ? { algorithmParams: new asn1js.Null() } : {}),
+  });
+  const nextUpdate = options.nextUpdate === null ? undefined : (options.nextUpdate ?? new Date(now + DAY_MS));
+  const entries = options.entries ?? [];
+  const crl = new pkijs.CertificateRevocationList({
+    version: 1,
+    signature: algorithm,
+    issuer: pkijs.Certificate.fromBER(issuer.der).subject,
+    thisUpdate: new pkijs.Time({ type: 0, value: options.thisUpdate ?? new Date(now - HOUR_MS) }),
+    ...(nextUpdate ? { nextUpdate: new pkijs.Time({ type: 0, value: nextUpdate }) } : {}),
+    ...(entries.length
+      ? { revokedCertificates: entries.map((entry) => revokedCertificate(entry, now)) }
+      : {}),
+    crlExtensions: new pkijs.Extensions({ extensions }),
+  });
+  crl.signatureAlgorithm = algorithm;
+  crl.signatureValue = new asn1js.BitString({ valueHex: new Uint8Array(1) });
+  const tbs = new Uint8Array((crl.toSchema(true).valueBlock.value[0] as asn1js.Sequence).toBER());
+  crl.tbsView = tbs;
+  crl.signatureValue = new asn1js.BitString({ valueHex: signWith(signer, 'SHA-256', tbs) });
+  // Encoded from the fields again (the same bytes): encoding from tbsView would re-parse it with
+  // asn1js's default node limit, which a long CRL exceeds.
+  return new Uint8Array(crl.toSchema(true).toBER());
+}
+
+function revokedCertificate(entry: CrlEntry, now: number): pkijs.RevokedCertificate {
+  const extensions: pkijs.Extension[] = [];
+  if (entry.reason !== undefined)
+    extensions.push(extension('2.5.29.21', false, new asn1js.Enumerated({ value: entry.reason }).toBER()));
+  if (entry.invalidityDate)
+    extensions.push(
+      extension(
+        OID.invalidityDate,
+        false,
+        new asn1js.GeneralizedTime({ valueDate: entry.invalidityDate }).toBER(),
+      ),
+    );
+  return new pkijs.RevokedCertificate({
+    userCertificate: new asn1js.Integer({ valueHex: Buffer.from(entry.serialNumber, 'hex') }),
+    revocationDate: new pkijs.Time({ type: 0, value: entry.revocationDate ?? new Date(now - 2 * HOUR_MS) }),
+    ...(extensions.length ? { crlEntryExtensions: new pkijs.Extensions({ extensions }) } : {}),
+  });
+}
+
+function extension(extnID: string, critical: boolean, value: ArrayBuffer): pkijs.Extension {
+  return new pkijs.Extension({ extnID, critical, extnValue: value });
 }
 
 function integerDer(value: number): ArrayBuffer {
@@ -514,12 +548,13 @@ export function createOcspResponse(
         }),
       ]
     : undefined;
+  // pkijs encodes a parameter given as undefined, so absent ones are left out of the object.
   const single = new pkijs.SingleResponse({
     certID: id,
     certStatus: certStatus(answer),
     thisUpdate: answer.thisUpdate ?? new Date(now - 60_000),
-    nextUpdate: answer.nextUpdate === null ? undefined : (answer.nextUpdate ?? new Date(now + HOUR_MS)),
-    singleExtensions,
+    ...(answer.nextUpdate === null ? {} : { nextUpdate: answer.nextUpdate ?? new Date(now + HOUR_MS) }),
+    ...(singleExtensions ? { singleExtensions } : {}),
   });
   const responderName = pkijs.Certificate.fromBER(responder.der).subject;
   const data = new pkijs.ResponseData({

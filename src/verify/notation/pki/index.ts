@@ -6,8 +6,12 @@
  *
  *   const chain = validateCertificateChain(envelopeChain, { purpose: 'codeSigning' });
  *   const anchor = findTrustAnchor(envelopeChain, trustStores, signingScheme);
+ *   const checker = new RevocationChecker();                      // one per process: it caches
  *   const time = await verifyAuthenticTimestamp({ scheme, chain, signature, timestampToken,
- *     authenticSigningTime, trustStores, verifyTimestamp, checkTsaRevocation });
+ *     authenticSigningTime, trustStores, verifyTimestamp,
+ *     checkTsaRevocation: (tsaChain) => checker.check(tsaChain, { purpose: 'timestamping', deadline }) });
+ *   const revocation = await checker.check(envelopeChain, { purpose: 'codeSigning', deadline, signingTime });
+ *   // revocation.status: 'ok' | 'revoked' | 'unknown', revocation.reason, revocation.certificates
  */
 export {
   findTrustAnchor,
@@ -34,6 +38,23 @@ export {
   validateCertificateChain,
 } from './chain.js';
 export type { PkiFailure, PkiFailureCode } from './result.js';
+export {
+  type CertificateRevocation,
+  type CertificateRevocationStatus,
+  type HttpFetcherOptions,
+  httpRevocationFetcher,
+  MAX_LOCATIONS,
+  RevocationChecker,
+  type RevocationCheckerOptions,
+  type RevocationCheckOptions,
+  type RevocationFetcher,
+  type RevocationMethod,
+  type RevocationOutcome,
+  type RevocationRequest,
+  type RevocationResponse,
+  type RevocationStatus,
+  type ServerAnswer,
+} from './revocation/index.js';
 export {
   MAX_TIMESTAMP_TOKEN_BYTES,
   type TimestampOptions,
