@@ -557,6 +557,15 @@ describe('ClusterImagePolicy: invalid documents', () => {
     expect(
       await loadErrors(yamlDocuments({ kind: 'ClusterImagePolicy', metadata: { name: 'p' }, spec: {} })),
     ).toEqual(['test.yaml: document 1 (ClusterImagePolicy "p"): apiVersion is missing']);
+    // A value of the wrong type is named as such, not reported as missing (issue 15).
+    expect(
+      await loadErrors(
+        yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), apiVersion: 5 }),
+      ),
+    ).toEqual(['test.yaml: document 1 (ClusterImagePolicy "p"): apiVersion must be a string (got number 5)']);
+    expect(
+      await loadErrors(yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), kind: ['ClusterImagePolicy'] })),
+    ).toEqual(['test.yaml: document 1: kind must be a string (got a list)']);
     expect(
       await loadErrors(yamlDocuments({ metadata: { name: 'p' }, spec: withAuthority(KEY_AUTHORITY) })),
     ).toEqual([

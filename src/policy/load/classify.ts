@@ -6,6 +6,7 @@
  * an error: ignoring it could silently drop a policy and admit what it was written to block.
  */
 import type { Location } from '../errors.js';
+import { describeValue } from '../schema/common.js';
 import type { RawDocument } from './sources.js';
 
 export type DocumentKind = 'ClusterImagePolicy' | 'TrustRoot' | 'Secret' | 'ConfigMap';
@@ -129,16 +130,27 @@ function classifyValue(
     ...(hasKind && { kind: kind as string }),
     ...(name !== undefined && { name }),
   };
+  // A field that is there but not a string (`apiVersion: 5`) is a typo to point at, not a missing field.
+  const problems = [
+    fieldProblem('apiVersion', apiVersion, hasApiVersion),
+    fieldProblem('kind', kind, hasKind),
+  ].filter((problem): problem is string => problem !== undefined);
+  const present = (value: unknown) => value !== undefined && value !== null && value !== '';
   return [
     {
       type: 'error',
       location,
       message:
-        !hasApiVersion && !hasKind
+        !present(apiVersion) && !present(kind)
           ? 'not a Kubernetes object (no apiVersion and kind) nor a verification config (no-match-policy, policies)'
-          : !hasApiVersion
-            ? 'apiVersion is missing'
-            : 'kind is missing',
+          : problems.join('; '),
     },
   ];
+}
+
+/** What is wrong with `apiVersion` or `kind`, or undefined when it is a non-empty string. */
+function fieldProblem(field: 'apiVersion' | 'kind', value: unknown, ok: boolean): string | undefined {
+  if (ok) return undefined;
+  if (value === undefined || value === null || value === '') return `${field} is missing`;
+  return `${field} must be a string (got ${describeValue(value)})`;
 }
