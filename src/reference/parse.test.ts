@@ -47,6 +47,9 @@ const valid: Array<[string, string]> = [
   ['example.com:65535/x', 'example.com:65535/x:latest'],
   ['sub-domain.example-host.io/x', 'sub-domain.example-host.io/x:latest'],
   ['x.y/sha256', 'x.y/sha256:latest'],
+  // The longest Docker Hub names whose canonical form still fits in 255 characters.
+  ['a'.repeat(231), `index.docker.io/library/${'a'.repeat(231)}:latest`],
+  [`me/${'a'.repeat(236)}`, `index.docker.io/me/${'a'.repeat(236)}:latest`],
   ['quay.io/prometheus/node-exporter:v1.8.2', 'quay.io/prometheus/node-exporter:v1.8.2'],
 ];
 
@@ -179,6 +182,17 @@ const invalid: Array<[string, string, string]> = [
     `example.com/${'a'.repeat(250)}`,
     'NAME_TOO_LONG',
     `invalid reference "example.com/${'a'.repeat(250)}": repository name must not be longer than 255 characters`,
+  ],
+  // Short enough as written, too long once canonical (issue 15): refused here, not by the registry.
+  [
+    'a'.repeat(241),
+    'NAME_TOO_LONG',
+    `invalid reference "${'a'.repeat(241)}": repository name index.docker.io/library/${'a'.repeat(16)}… is 265 characters in canonical form, longer than 255`,
+  ],
+  [
+    `docker.io/${'a'.repeat(235)}`,
+    'NAME_TOO_LONG',
+    `invalid reference "docker.io/${'a'.repeat(235)}": repository name index.docker.io/library/${'a'.repeat(16)}… is 259 characters in canonical form, longer than 255`,
   ],
   [
     'app!',

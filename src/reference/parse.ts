@@ -85,6 +85,16 @@ export function parseReference(input: string): ImageReference {
   }
   checkRepository(path, input);
   if (registry === DOCKER_HUB_REGISTRY && !path.includes('/')) path = `library/${path}`;
+  // The limit holds for the name as every later step spells it (`a` is `index.docker.io/library/a`):
+  // a name that fits only as written would be accepted here and refused by the registry.
+  const canonicalName = `${registry}/${path}`;
+  if (canonicalName.length > NAME_MAX_LENGTH) {
+    throw new InvalidReferenceError(
+      'NAME_TOO_LONG',
+      input,
+      `repository name ${canonicalName.slice(0, 40)}… is ${canonicalName.length} characters in canonical form, longer than ${NAME_MAX_LENGTH}`,
+    );
+  }
 
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
   return {
