@@ -193,6 +193,31 @@ describe('secrets and config maps', () => {
     });
   });
 
+  it('reads a docker-config pull secret from a secrets directory, skipping only ".."-prefixed entries', async () => {
+    // Laid out exactly as the kubelet mounts a Secret volume: a timestamped directory, the `..data`
+    // link to it, and one link per key — here the dot-named key of a kubernetes.io/dockerconfigjson Secret.
+    const mount = join(dir, 'secrets/sigs-pull');
+    await write('secrets/sigs-pull/..2026_01_01_00_00_00.000000000/.dockerconfigjson', '{"auths":{}}');
+    await symlink('..2026_01_01_00_00_00.000000000', join(mount, '..data'));
+    await symlink('..data/.dockerconfigjson', join(mount, '.dockerconfigjson'));
+    const policy = cip('p', {
+      images: GLOBS,
+      authorities: [{ ...KEY_AUTHORITY, source: [{ signaturePullSecrets: [{ name: 'sigs-pull' }] }] }],
+    });
+    const { warnings, policySet } = await load(yamlDocuments(policy), {
+      secretsDirectory: join(dir, 'secrets'),
+    });
+    expect(warnings).toEqual([]);
+    expect(policySet.pullSecrets).toEqual({
+      'sigs-pull': {
+        namespace: 'cosign-system',
+        name: 'sigs-pull',
+        dockerConfigJson: '{"auths":{}}',
+        from: mount,
+      },
+    });
+  });
+
   it('refuses a key Secret that does not hold exactly one key, or holds something else', async () => {
     const two = {
       apiVersion: 'v1',

@@ -65,8 +65,9 @@ export function decodeBase64(value: string): Buffer | undefined {
 
 /**
  * Reads a secrets directory: each subdirectory is one Secret in the controller namespace, named after
- * the subdirectory, each regular file in it one data key. Entries starting with "." are skipped (the
- * `..data` links of a mounted volume).
+ * the subdirectory, each regular file in it one data key. Entries starting with ".." are skipped: that
+ * is where the kubelet keeps a mounted volume's bookkeeping (`..data`, `..2026_01_01_…`). Keys may
+ * start with a single "." — a `kubernetes.io/dockerconfigjson` Secret's only key is `.dockerconfigjson`.
  */
 export async function readSecretsDirectory(
   directory: string,
@@ -75,7 +76,7 @@ export async function readSecretsDirectory(
   const issues: PolicyIssue[] = [];
   let names: string[];
   try {
-    names = (await readdir(directory)).filter((name) => !name.startsWith('.')).sort();
+    names = (await readdir(directory)).filter((name) => !isVolumeBookkeeping(name)).sort();
   } catch (error) {
     issues.push({
       code: 'READ',
@@ -89,7 +90,7 @@ export async function readSecretsDirectory(
     const info = await stat(path).catch(() => undefined);
     if (!info?.isDirectory()) continue;
     const data: Record<string, string> = {};
-    for (const key of (await readdir(path)).filter((entry) => !entry.startsWith('.')).sort()) {
+    for (const key of (await readdir(path)).filter((entry) => !isVolumeBookkeeping(entry)).sort()) {
       const file = join(path, key);
       const fileInfo = await stat(file).catch(() => undefined);
       if (!fileInfo?.isFile()) continue;
@@ -109,4 +110,9 @@ export async function readSecretsDirectory(
     });
   }
   return { secrets, issues };
+}
+
+/** The kubelet's own entries in a mounted volume, never data. */
+function isVolumeBookkeeping(name: string): boolean {
+  return name.startsWith('..');
 }
