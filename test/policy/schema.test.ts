@@ -4,7 +4,7 @@
  * pkg/apis/policy/v1beta1/clusterimagepolicy_validation_test.go, plus the places vouch is stricter.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FULCIO_URL } from '../../src/policy/index.js';
+import { DEFAULT_FULCIO_URL, formatIssue } from '../../src/policy/index.js';
 import {
   CERTIFICATE,
   cip,
@@ -346,13 +346,6 @@ const INVALID: { name: string; spec: Record<string, unknown>; errors: string[] }
     ],
   },
   {
-    name: 'attestation predicate type that is not a URI',
-    spec: withAttestation({ name: 'a', predicateType: 'sbom please' }),
-    errors: [
-      'spec.authorities[0].attestations[0].predicateType: unsupported predicate type "sbom please": use a URI or one of custom, slsaprovenance, spdx, spdxjson, cyclonedx, link, vuln',
-    ],
-  },
-  {
     name: 'duplicate attestation names',
     spec: withAuthority({
       ...KEY_AUTHORITY,
@@ -559,12 +552,12 @@ describe('ClusterImagePolicy: invalid documents', () => {
     ).toEqual(['test.yaml: document 1 (ClusterImagePolicy "p"): apiVersion is missing']);
     // A value of the wrong type is named as such, not reported as missing (issue 15).
     expect(
-      await loadErrors(
-        yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), apiVersion: 5 }),
-      ),
+      await loadErrors(yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), apiVersion: 5 })),
     ).toEqual(['test.yaml: document 1 (ClusterImagePolicy "p"): apiVersion must be a string (got number 5)']);
     expect(
-      await loadErrors(yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), kind: ['ClusterImagePolicy'] })),
+      await loadErrors(
+        yamlDocuments({ ...cip('p', withAuthority(KEY_AUTHORITY)), kind: ['ClusterImagePolicy'] }),
+      ),
     ).toEqual(['test.yaml: document 1: kind must be a string (got a list)']);
     expect(
       await loadErrors(yamlDocuments({ metadata: { name: 'p' }, spec: withAuthority(KEY_AUTHORITY) })),
@@ -765,6 +758,19 @@ describe('ClusterImagePolicy: valid documents', () => {
     };
     const { policySet } = await load(yamlDocuments(exported));
     expect(policySet.policies.map((p) => p.name)).toEqual(['p']);
+  });
+
+  it('accepts a predicate type that is neither a URI nor a short name, with a warning, as policy-controller does', async () => {
+    const { policySet, warnings } = await load(
+      yamlDocuments(cip('p', withAttestation({ name: 'a', predicateType: 'sbom please' }))),
+    );
+    expect(policySet.policies[0]?.authorities[0]).toMatchObject({
+      attestations: [{ name: 'a', predicateType: 'sbom please' }],
+    });
+    expect(policySet.policies[0]?.authorities[0]).not.toHaveProperty('attestations.0.predicateTypeShortName');
+    expect(warnings.map(formatIssue)).toEqual([
+      'test.yaml: document 1 (ClusterImagePolicy "p"): spec.authorities[0].attestations[0].predicateType: "sbom please" is neither a URI nor one of the short names custom, slsaprovenance, spdx, spdxjson, cyclonedx, link, vuln; it is matched exactly as written (policy-controller and cosign accept it too, but a URI is less error-prone)',
+    ]);
   });
 
   it('warns about globs that can never match', async () => {

@@ -384,15 +384,15 @@ async function compileSignatureCommon(
         `${where}.predicateType`,
         `short name ${JSON.stringify(shortName)} is deprecated; write the predicate type URI ${JSON.stringify(predicateType)}`,
       );
-    } else if (isRequestUri(attestation.predicateType)) {
-      predicateType = attestation.predicateType;
     } else {
-      reporter.error(
-        'INVALID',
-        `${where}.predicateType`,
-        `unsupported predicate type ${JSON.stringify(attestation.predicateType)}: use a URI or one of ${Object.keys(PREDICATE_TYPE_SHORT_NAMES).join(', ')}`,
-      );
-      ok = false;
+      // policy-controller only warns here, and cosign writes whatever --type it is given: matching the
+      // value exactly as written is what both do.
+      predicateType = attestation.predicateType;
+      if (!isRequestUri(predicateType))
+        reporter.warn(
+          `${where}.predicateType`,
+          `${JSON.stringify(predicateType)} is neither a URI nor one of the short names ${Object.keys(PREDICATE_TYPE_SHORT_NAMES).join(', ')}; it is matched exactly as written (policy-controller and cosign accept it too, but a URI is less error-prone)`,
+        );
     }
     const policy =
       attestation.policy !== undefined
