@@ -446,6 +446,22 @@ const INVALID: { name: string; spec: Record<string, unknown>; errors: string[] }
     ],
   },
   {
+    // A singular or capitalised resource would make the policy apply to nothing (issue 15 item 3).
+    name: 'resource policy-controller does not accept',
+    spec: {
+      images: GLOBS,
+      authorities: [KEY_AUTHORITY],
+      match: [
+        { group: 'apps', version: 'v1', resource: 'deployment' },
+        { version: 'v1', resource: 'Pods' },
+      ],
+    },
+    errors: [
+      'spec.match[0].resource: unsupported resource "deployment": must be one of pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
+      'spec.match[1].resource: unsupported resource "Pods": must be one of pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
+    ],
+  },
+  {
     name: 'In without values',
     spec: {
       images: GLOBS,

@@ -14,6 +14,7 @@ import { isAbsoluteUrl } from '../../util/url.js';
 import { canonicalHash } from '../fingerprint.js';
 import { globAdvice, globError, globPattern } from '../glob.js';
 import { CONTROLLER_NAMESPACE, type SuppliedObjects } from '../load/references.js';
+import { RESOURCE_OF_KIND } from '../match.js';
 import type {
   CompiledAttestation,
   CompiledAuthority,
@@ -55,6 +56,9 @@ export const PREDICATE_TYPE_SHORT_NAMES: Readonly<Record<string, string>> = {
 };
 
 const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha224', 'sha256', 'sha384', 'sha512'];
+
+/** What `match[].resource` may name: the workload kinds policy-controller's webhook accepts. */
+const MATCH_RESOURCES: readonly string[] = Object.values(RESOURCE_OF_KIND).map((kind) => kind.resource);
 
 const HOST =
   /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?$/;
@@ -183,6 +187,15 @@ function compileMatch(
       `${path}.resource`,
       'no resource: this entry matches no resource kind vouch knows (pods, deployments, …)',
     );
+  else if (!MATCH_RESOURCES.includes(entry.resource)) {
+    // A misspelt resource (`deployment`) would otherwise make the policy apply to nothing, silently.
+    reporter.error(
+      'INVALID',
+      `${path}.resource`,
+      `unsupported resource ${JSON.stringify(entry.resource)}: must be one of ${MATCH_RESOURCES.join(', ')}`,
+    );
+    return undefined;
+  }
   const selector =
     entry.selector !== undefined ? compileSelector(entry.selector, `${path}.selector`, reporter) : undefined;
   return {
