@@ -108,6 +108,28 @@ describe('parseTrustedRoot (strict)', () => {
     rejects(() => parseTrustedRootText('{', 'test'), 'TRUSTED_ROOT_INVALID', /not JSON/);
   });
 
+  it('reads a null field as unset, as protobuf JSON does, without relaxing what is required', () => {
+    const json = copy() as RootJson & { tlogs: Record<string, unknown>[] };
+    const log = json.tlogs[0] as Record<string, unknown> & RootJson['tlogs'][number];
+    log.checkpointKeyId = null;
+    log.operator = null;
+    (log.publicKey.validFor as Record<string, string | null>).end = null;
+    (json.certificateAuthorities[0] as Record<string, unknown>).validFor = null;
+    const root = parseTrustedRoot(json, 'test');
+    expect(root.tlogs[0]?.checkpointKeyId).toBeUndefined();
+    expect(root.tlogs[0]?.publicKey?.validFor?.end).toBeUndefined();
+    expect(root.tlogs[0]?.publicKey?.validFor?.start).toEqual(new Date('2021-01-12T11:53:27Z'));
+    // Null where a value is required is still refused: a missing start would trust the key forever.
+    (log.publicKey.validFor as Record<string, string | null>).start = null;
+    rejects(
+      () => parseTrustedRoot(json, 'test'),
+      'TRUSTED_ROOT_INVALID',
+      /tlogs\.0\.publicKey\.validFor\.start/,
+    );
+    // A null inside a list is not an unset field, and stays an error.
+    rejects(() => parseTrustedRoot({ ...copy(), tlogs: [null] }, 'test'), 'TRUSTED_ROOT_INVALID', /tlogs\.0/);
+  });
+
   it('accepts the versioned media types', () => {
     for (const mediaType of [
       'application/vnd.dev.sigstore.trustedroot.v0.1+json',

@@ -89,7 +89,7 @@ export type TrustedRootJson = z.input<typeof trustedRootSchema>;
  * without `validFor.start` are all rejected, so that a typo cannot silently widen what is trusted.
  */
 export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
-  const parsed = trustedRootSchema.safeParse(json);
+  const parsed = trustedRootSchema.safeParse(withoutNullFields(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
@@ -139,6 +139,22 @@ export function parseTrustedRoot(json: unknown, source: string): TrustedRoot {
     }
   }
   return TrustedRoot.fromJSON(root);
+}
+
+/**
+ * The JSON with every `null`-valued field removed. Protobuf's JSON mapping reads `null` as the field's
+ * default, i.e. unset (sigstore's conformance data writes `"checkpointKeyId": null`); a field the
+ * schema requires is then reported missing, as it should be. Nulls inside lists are left for the
+ * schema to refuse: a list element cannot be unset.
+ */
+function withoutNullFields(value: unknown, depth = 0): unknown {
+  // A trusted root is six levels deep; anything deeper is left as it is for the schema to refuse.
+  if (depth > 16 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNullFields(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value))
+    if (field !== null) out[key] = withoutNullFields(field, depth + 1);
+  return out;
 }
 
 function checkWindow(
