@@ -103,6 +103,32 @@ describe('globs: one rule for tags and digests', () => {
     expect(matches('ghcr.io/org/*:*', 'ghcr.io/org/app:v1')).toBe(true);
   });
 
+  it('matches every spelling of a registry host: case and the :443 default (issue 15 item 4)', () => {
+    expect(matches('ghcr.io/**', 'GHCR.IO/acme/app:v1')).toBe(true);
+    expect(matches('ghcr.io/**', 'ghcr.io:443/acme/app:v1')).toBe(true);
+    expect(matches('ghcr.io/acme/app@*', `Ghcr.Io:443/acme/app@${DIGEST}`)).toBe(true);
+    expect(matches('index.docker.io/library/*', 'DOCKER.IO/alpine')).toBe(true);
+    expect(matches('index.docker.io/library/*', 'docker.io:443/alpine')).toBe(true);
+    expect(matches('*', 'Index.Docker.IO:443/alpine:3')).toBe(true);
+    // The host of a glob is read the same way, and what matched before still matches.
+    expect(globPattern('GHCR.IO:443/Acme/**')).toBe('ghcr.io/Acme/**');
+    expect(matches('GHCR.IO/**', 'ghcr.io/acme/app:v1')).toBe(true);
+    expect(matches('GHCR.IO/**', 'GHCR.IO/acme/app:v1')).toBe(true);
+    expect(matches('ghcr.io:443/**', 'ghcr.io/acme/app:v1')).toBe(true);
+    expect(matches('ghcr.io:443/**', 'ghcr.io:443/acme/app:v1')).toBe(true);
+    expect(matches('Docker.io/library/*', 'alpine')).toBe(true);
+    expect(globMayMatchDigestOf(globPattern('ghcr.io/acme/app@*'), 'ghcr.io/acme/app')).toBe(true);
+  });
+
+  it('keeps other ports, other hosts, repository paths and tags as written', () => {
+    expect(matches('ghcr.io/**', 'ghcr.io:8443/acme/app')).toBe(false);
+    expect(matches('ghcr.io/**', 'ghcr.io:4430/acme/app')).toBe(false);
+    expect(matches('registry.example.com:5000/**', 'registry.example.com/acme/app')).toBe(false);
+    expect(matches('ghcr.io/**', 'ghcr.io.evil.example/acme/app')).toBe(false);
+    expect(matches('ghcr.io/acme/app:v1', 'ghcr.io/acme/app:V1')).toBe(false);
+    expect(matches('127.0.0.1:5000/**', '127.1:5000/acme/app')).toBe(false);
+  });
+
   it('reads docker.io globs as index.docker.io, where every Docker Hub name is canonical', () => {
     expect(globPattern('docker.io/library/alpine:*')).toBe('index.docker.io/library/alpine:*');
     expect(matches('docker.io/library/alpine:*', 'alpine:3.20')).toBe(true);

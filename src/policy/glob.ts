@@ -37,9 +37,23 @@ export function globError(glob: string): string | undefined {
 export function globPattern(glob: string): string {
   if (glob === '*') return 'index.docker.io/library/*';
   if (glob === '*/*') return 'index.docker.io/*/*';
+  const pattern = canonicalGlobHost(glob);
   for (const prefix of DOCKER_HUB_GLOB_PREFIXES)
-    if (glob.startsWith(prefix)) return `index.docker.io/${glob.slice(prefix.length)}`;
-  return glob;
+    if (pattern.startsWith(prefix)) return `index.docker.io/${pattern.slice(prefix.length)}`;
+  return pattern;
+}
+
+/**
+ * The glob with its host spelt as image names are matched (see `canonicalLocation`): lower-cased, and
+ * without a literal `:443`. Names are tried in that spelling too, so `GHCR.IO/**` and `ghcr.io:443/**`
+ * keep matching what they matched, and also the other spellings of the same registry.
+ */
+function canonicalGlobHost(glob: string): string {
+  const slash = glob.indexOf('/');
+  if (slash <= 0) return glob;
+  let host = glob.slice(0, slash).toLowerCase();
+  if (!host.includes('*') && host.endsWith(':443')) host = host.slice(0, -':443'.length);
+  return `${host}${glob.slice(slash)}`;
 }
 
 /** A literal character (its code), `*` or `**`. */

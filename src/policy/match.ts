@@ -6,7 +6,12 @@
  * tag form, so one policy gives two answers; vouch's CLI, build gate, promotion gate and webhook all
  * use this function and give one.
  */
-import { formatReference, type ImageReference, repositoryName } from '../reference/index.js';
+import {
+  canonicalLocation,
+  formatReference,
+  type ImageReference,
+  repositoryName,
+} from '../reference/index.js';
 import { globMatches, globMayMatchDigestOf } from './glob.js';
 import type { CompiledPolicy, LabelSelector, MatchRule, PolicySet } from './model.js';
 import type { ResourceContext } from './verdict.js';
@@ -23,13 +28,29 @@ export interface MatchInput {
   resource?: ResourceContext;
 }
 
-/** The canonical names a glob is tried against: the tag form and the digest form, whichever exist. */
+/**
+ * The canonical names a glob is tried against: the tag form and the digest form, whichever exist, of
+ * the name as parsed and — when the host was spelt another way (`GHCR.IO`, `ghcr.io:443`) — of the
+ * registry it denotes, so that a glob for `ghcr.io/**` covers every spelling of that registry.
+ */
 export function imageNames(image: ImageReference): string[] {
   const names: string[] = [];
-  const base = { registry: image.registry, repository: image.repository };
-  if (image.tag !== undefined) names.push(formatReference({ ...base, tag: image.tag }));
-  if (image.digest !== undefined) names.push(formatReference({ ...base, digest: image.digest }));
+  for (const base of locations(image)) {
+    if (image.tag !== undefined) names.push(formatReference({ ...base, tag: image.tag }));
+    if (image.digest !== undefined) names.push(formatReference({ ...base, digest: image.digest }));
+  }
   return names;
+}
+
+/** `registry/repository` as parsed, and as `canonicalLocation` spells it when that differs. */
+function locations(
+  image: Pick<ImageReference, 'registry' | 'repository'>,
+): Pick<ImageReference, 'registry' | 'repository'>[] {
+  const parsed = { registry: image.registry, repository: image.repository };
+  const canonical = canonicalLocation(parsed);
+  return canonical.registry === parsed.registry && canonical.repository === parsed.repository
+    ? [parsed]
+    : [parsed, canonical];
 }
 
 export function policyMatchesImage(policy: CompiledPolicy, image: ImageReference): boolean {
@@ -125,11 +146,13 @@ export function matchPolicies(set: PolicySet, input: MatchInput): CompiledPolicy
 export function digestMayAddPolicies(set: PolicySet, input: MatchInput): boolean {
   if (input.image.digest !== undefined) return false;
   const matched = new Set(matchPolicies(set, input));
-  const repository = repositoryName(input.image);
+  const repositories = locations(input.image).map(repositoryName);
   return set.policies.some(
     (policy) =>
       !matched.has(policy) &&
       policyMatchesResource(policy, input.resource) &&
-      policy.images.some((glob) => globMayMatchDigestOf(glob.pattern, repository)),
+      policy.images.some((glob) =>
+        repositories.some((repository) => globMayMatchDigestOf(glob.pattern, repository)),
+      ),
   );
 }

@@ -8,6 +8,7 @@ export {
 } from './digest.js';
 export { InvalidReferenceError, type ReferenceErrorCode } from './errors.js';
 export {
+  canonicalLocation,
   canonicalRegistry,
   DEFAULT_TAG,
   DOCKER_HUB_REGISTRY,

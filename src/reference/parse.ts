@@ -195,6 +195,26 @@ function checkRepository(path: string, input: string): void {
   }
 }
 
+/**
+ * The registry and repository a name denotes, spelled one way, for deciding whether two names are the
+ * same repository (policy globs): the host lower-cased (host names are case-insensitive), `:443`
+ * dropped (the HTTPS port is the default one), Docker Hub's aliases read as `index.docker.io` with
+ * its `library/` prefix. Everything else stays as written: other ports, IP address spellings
+ * (`127.1`, `[::0:1]`), and the repository path (case-sensitive, and lowercase anyway).
+ */
+export function canonicalLocation(
+  ref: Pick<ImageReference, 'registry' | 'repository'>,
+): Pick<ImageReference, 'registry' | 'repository'> {
+  let registry = ref.registry.toLowerCase();
+  if (registry.endsWith(':443')) registry = registry.slice(0, -':443'.length);
+  registry = canonicalRegistry(registry);
+  const repository =
+    registry === DOCKER_HUB_REGISTRY && !ref.repository.includes('/')
+      ? `library/${ref.repository}`
+      : ref.repository;
+  return { registry, repository };
+}
+
 /** `registry/repository`: the name without tag or digest. */
 export function repositoryName(ref: Pick<ImageReference, 'registry' | 'repository'>): string {
   return `${ref.registry}/${ref.repository}`;

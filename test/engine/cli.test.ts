@@ -161,6 +161,28 @@ describe('vouch verify --policy and vouch policy test', () => {
       expect(allowed.stderr).not.toContain('no matching policies');
     });
 
+    it('a registry host spelt another way does not escape the globs with --no-match-policy allow', async () => {
+      // `.invalid` never resolves: once a policy applies, the image cannot be verified and is refused.
+      const policy = await write(
+        'acme.yaml',
+        cip('acme', { images: [{ glob: 'registry.invalid/acme/**' }], authorities: [keyAuthority(release)] }),
+      );
+      for (const image of ['REGISTRY.INVALID/acme/app:v1', 'registry.invalid:443/acme/app:v1']) {
+        const run = await runVouch([
+          'verify',
+          '--policy',
+          policy,
+          '--no-match-policy',
+          'allow',
+          '--timeout',
+          '5',
+          image,
+        ]);
+        expect(run.stdout).toMatch(new RegExp(`^✘ ${image.replace(/[.]/g, '\\.')}: `));
+        expect(run.code).toBe(1);
+      }
+    });
+
     it('invalid policies: exit 2 with located errors, nothing verified', async () => {
       const bad = await write('bad.yaml', cip('bad', { images: [{ glob: '**' }], authorities: [] }));
       const { code, stdout, stderr } = await runVouch(['verify', '--policy', bad, signed.ref]);

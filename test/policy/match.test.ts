@@ -69,6 +69,14 @@ describe('matchPolicies', () => {
     expect(await names('docker.io/someone/alpine')).toEqual([]);
   });
 
+  it('matches a registry host spelt in another case or with :443, and knows its digest may add policies', async () => {
+    expect(await names('GHCR.IO/org/app:v1.2')).toEqual(['org', 'tags']);
+    expect(await names(`ghcr.io:443/org/app@${DIGEST}`)).toEqual(['digests', 'org']);
+    expect(
+      digestMayAddPolicies(await policySet(), { image: parseReference('GHCR.IO:443/org/app:v1.2') }),
+    ).toBe(true);
+  });
+
   it('applies policies with match rules only to the resources they name', async () => {
     const pod = (labels?: Record<string, string>): ResourceContext => ({
       apiVersion: 'v1',
