@@ -31,6 +31,11 @@ export interface Marker {
   start: number;
   end: number;
   location: SourceLocation;
+  /**
+   * For a `:tag` or `:digest` marker: the value of the same policy's `:name` marker in the same
+   * mapping (Kustomize `newName`, Helm `image.repository`), which says whose tag or digest it is.
+   */
+  nameBeside?: string;
 }
 
 export interface MarkedFile {
@@ -137,6 +142,12 @@ export function findMarkers(file: string, text: string): MarkedFile {
       },
     });
   }
+  for (const group of byMap.values())
+    for (const marker of group) {
+      if (marker.field !== 'tag' && marker.field !== 'digest') continue;
+      const name = group.find((other) => other.field === 'name' && other.policyKey === marker.policyKey);
+      if (name) marker.nameBeside = name.value;
+    }
   // A `:tag` marker without a `:digest` (or full) marker beside it writes a tag the verified digest
   // does not pin; Kustomize would even keep an old unmarked `digest:` and deploy that instead.
   for (const [map, group] of byMap) {
@@ -158,6 +169,25 @@ export function findMarkers(file: string, text: string): MarkedFile {
     }
   }
   return result;
+}
+
+/**
+ * The image name a marked value is about, when it says: the name part of a full reference, or the
+ * `:name` marker beside a `:tag` or `:digest` marker. Undefined when the value does not name one.
+ */
+export function markedName(marker: Marker): string | undefined {
+  switch (marker.field) {
+    case 'full': {
+      const at = marker.value.indexOf('@');
+      const name = at >= 0 ? marker.value.slice(0, at) : marker.value;
+      const colon = name.lastIndexOf(':');
+      return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+    }
+    case 'name':
+      return marker.value;
+    default:
+      return marker.nameBeside;
+  }
 }
 
 /** The tag and digest a marked value pins now (for the full form and `:tag`/`:digest` markers). */

@@ -8,13 +8,14 @@ import { relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describeError } from '../../errors.js';
 import type { ImageChecker } from '../../policy/verdict.js';
+import { canonicalLocation, parseReference } from '../../reference/index.js';
 import { type RegistryClient, RegistryError } from '../../registry/index.js';
 import { Deadline } from '../../util/deadline.js';
 import { PromoteError } from './errors.js';
 import { collectYamlFiles, formatLocation } from './files.js';
 import { type ImagePolicyObject, type ImageRepositoryObject, loadFluxObjects } from './flux/load.js';
 import type { Author, GitRepository } from './git.js';
-import { findMarkers, type Marker, pinnedBy, valueFor } from './markers.js';
+import { findMarkers, type Marker, markedName, pinnedBy, valueFor } from './markers.js';
 import type { MessageChange, MessageTemplate } from './message.js';
 import { applyEdits, type ValueEdit } from './rewrite.js';
 import type { PullSecret } from './secrets.js';
@@ -133,11 +134,32 @@ async function scanMarkerFiles(root: string, scanPath: string, warnings: string[
   return files;
 }
 
+/**
+ * Whether a marked value is about the ImageRepository's repository. A value naming another one (Flux's
+ * own setter test moves `image:v1.0.0` to `updated:v1.0.1`) pins nothing of this repository: its tag
+ * is no floor for the election. A value whose name cannot be read is taken to be about it, so that
+ * the no-downgrade rule keeps holding when in doubt.
+ */
+function aboutRepository(marker: Marker, repository: ImageRepositoryObject): boolean {
+  const name = markedName(marker);
+  if (name === undefined) return true;
+  let named: { registry: string; repository: string };
+  try {
+    named = canonicalLocation(parseReference(name));
+  } catch {
+    return true;
+  }
+  const own = canonicalLocation(repository);
+  return named.registry === own.registry && named.repository === own.repository;
+}
+
 /** The newest tag the markers pin under the policy's order, and its digest when one is written. */
 function pinnedVersion(
   policy: ImagePolicyObject,
-  markers: readonly Marker[],
+  repository: ImageRepositoryObject,
+  allMarkers: readonly Marker[],
 ): { tag?: string; digest?: string } {
+  const markers = allMarkers.filter((marker) => aboutRepository(marker, repository));
   let best: { tag?: string; digest?: string } = {};
   for (const marker of markers) {
     const pinned = pinnedBy(marker);
@@ -239,7 +261,7 @@ export async function runUpdate(options: UpdateOptions, deps: UpdateDependencies
     }
 
     const ranked = policy.tagPolicy.rank(tags);
-    const pinned = pinnedVersion(policy, markers);
+    const pinned = pinnedVersion(policy, repository, markers);
     if (pinned.tag !== undefined || pinned.digest !== undefined) policyReport.pinned = pinned;
     let considered = ranked.candidates;
     if (!options.allowDowngrade && pinned.tag !== undefined) {
