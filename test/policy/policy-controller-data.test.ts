@@ -35,7 +35,7 @@ describe("policy-controller's invalid ClusterImagePolicies", () => {
 
   it('refuses a match resource policy-controller does not know, naming the ones it does', async () => {
     expect(await errorsOf('v1beta1-invalid-match-resource.yaml')).toEqual([
-      `${INVALID}v1beta1-invalid-match-resource.yaml: document 1 (ClusterImagePolicy "image-match-resource"): spec.match[0].resource: unsupported resource "apple": must be one of pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs`,
+      `${INVALID}v1beta1-invalid-match-resource.yaml: document 1 (ClusterImagePolicy "image-match-resource"): spec.match[0].resource: unsupported resource "apple": must be one of pods, replicationcontrollers, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs`,
     ]);
   });
 });

@@ -457,8 +457,8 @@ const INVALID: { name: string; spec: Record<string, unknown>; errors: string[] }
       ],
     },
     errors: [
-      'spec.match[0].resource: unsupported resource "deployment": must be one of pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
-      'spec.match[1].resource: unsupported resource "Pods": must be one of pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
+      'spec.match[0].resource: unsupported resource "deployment": must be one of pods, replicationcontrollers, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
+      'spec.match[1].resource: unsupported resource "Pods": must be one of pods, replicationcontrollers, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs',
     ],
   },
   {

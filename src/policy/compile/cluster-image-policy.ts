@@ -14,7 +14,6 @@ import { isAbsoluteUrl } from '../../util/url.js';
 import { canonicalHash } from '../fingerprint.js';
 import { globAdvice, globError, globPattern } from '../glob.js';
 import { CONTROLLER_NAMESPACE, type SuppliedObjects } from '../load/references.js';
-import { RESOURCE_OF_KIND } from '../match.js';
 import type {
   CompiledAttestation,
   CompiledAuthority,
@@ -32,6 +31,7 @@ import type {
 } from '../model.js';
 import type { AuthorityInput, ClusterImagePolicyInput, KeyRefInput } from '../schema/cluster-image-policy.js';
 import type { LabelSelectorInput } from '../schema/common.js';
+import { WORKLOAD_KINDS } from '../workload-kinds.js';
 import { certificatesError, publicKeyError } from './pem.js';
 import { compilePolicyBody, type PolicyBodyContext } from './policy-body.js';
 import { exactlyOne, listNames, type Reporter } from './reporter.js';
@@ -57,8 +57,11 @@ export const PREDICATE_TYPE_SHORT_NAMES: Readonly<Record<string, string>> = {
 
 const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha224', 'sha256', 'sha384', 'sha512'];
 
-/** What `match[].resource` may name: the workload kinds policy-controller's webhook accepts. */
-const MATCH_RESOURCES: readonly string[] = Object.values(RESOURCE_OF_KIND).map((kind) => kind.resource);
+/**
+ * What `match[].resource` may name: the workload kinds vouch reads images from — policy-controller's
+ * seven, and ReplicationControllers, which vouch's webhook checks too.
+ */
+const MATCH_RESOURCES: readonly string[] = WORKLOAD_KINDS.map((kind) => kind.resource);
 
 const HOST =
   /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?$/;
