@@ -12,8 +12,10 @@ export const updateCommand: CommandModule = {
       .description(
         'Elect, for every Flux image-policy marker in a Git working tree, the newest tag whose signature ' +
           'verifies under policy and that can be pulled, write it as name:tag@sha256:<verified digest>, and ' +
-          'commit (and push). Exit 0 when finished, 1 when a marked policy found no acceptable candidate, ' +
-          '2 on invalid input.',
+          'commit (and push). Exit 0 when finished; 1 when a marked policy found no acceptable candidate ' +
+          '(no tag is a candidate, none is at or above what Git pins, or none verifies and can be pulled), ' +
+          'a marker names an ImagePolicy that was not loaded, the tags of an image cannot be listed, or git ' +
+          'cannot commit or push; 2 on invalid input.',
       )
       .option(
         '--images <path...>',

@@ -1,6 +1,6 @@
 /** `vouch update` as a user runs it: the built CLI (`npm run build` first), real git, real registry, real signatures. */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type Repository } from '../../../src/registry/index.js';
@@ -464,6 +464,27 @@ stringData:
     }
     expect(await exited).toBe(0);
     expect(stderr).not.toContain('\x1b['); // the progress indicator is for terminals only
+  });
+
+  it('--help and the README list every cause of exit 1 (a marker naming a policy not loaded is one)', async () => {
+    const dir = await tempDir('promote-cli');
+    const help = (await vouch(dir, 'update', '--help')).stdout.replace(/\s+/g, ' ');
+    const readme = (await readFile(new URL('../../../README.md', import.meta.url), 'utf8')).replace(
+      /\s+/g,
+      ' ',
+    );
+    const causes = [
+      'a marked policy found no acceptable candidate (no tag is a candidate, none is at or above what Git pins, or none verifies and can be pulled)',
+      'a marker names an ImagePolicy that was not loaded',
+      'the tags of an image cannot be listed',
+      'git cannot commit or push',
+    ];
+    for (const cause of causes) {
+      expect(help).toContain(cause);
+      expect(readme).toContain(cause);
+    }
+    // The README also says what vouch writes where Flux writes a date-like tag unquoted.
+    expect(readme).toContain('a date-like tag (`2024-01-01`, `2024-01-01T10:00:00Z`)');
   });
 
   it('is listed in --help with an example', async () => {

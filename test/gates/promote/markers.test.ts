@@ -199,6 +199,9 @@ describe('writing values', () => {
   it('quotes plain values that YAML would not read as strings, as Flux does', () => {
     expect(scalarSource('1.10', 'plain')).toBe('"1.10"');
     expect(scalarSource('20240101', 'plain')).toBe('"20240101"');
+    // Date-like tags, which Flux writes unquoted (its issue #713) and YAML 1.1 reads as timestamps.
+    expect(scalarSource('2024-01-01', 'plain')).toBe('"2024-01-01"');
+    expect(scalarSource('2024-01-01T10:00:00Z', 'plain')).toBe('"2024-01-01T10:00:00Z"');
     expect(scalarSource('true', 'plain')).toBe('"true"');
     expect(scalarSource('yes', 'plain')).toBe('"yes"'); // a boolean in YAML 1.1
     expect(scalarSource('0o17', 'plain')).toBe('"0o17"'); // an integer in YAML 1.2
