@@ -171,7 +171,10 @@ export async function authorityFromFlags(
     ...(Object.keys(annotations).length && { annotations }),
     ...(options.source && { source: options.source }),
   };
-  const verify = await import('../verify/authority.js');
+  const [verify, { loadPublicKeyFile }] = await Promise.all([
+    import('../verify/authority.js'),
+    import('./keys.js'),
+  ]);
   const rekor = await Promise.all(rekorKeys.map((path) => loadPublicKeyFile(path, 'Rekor public key')));
 
   if (flags.key !== undefined) {
@@ -233,21 +236,6 @@ async function keylessTrustedRoot(
 async function parseAnnotationFlags(flags: VerificationFlags): Promise<Record<string, string>> {
   const values = [...(flags.annotation ?? []), ...(flags.annotations ?? [])];
   if (values.length === 0) return {};
-  const { parseAnnotations } = await import('./commands/sign.js');
+  const { parseAnnotations } = await import('./signature-flags.js');
   return parseAnnotations(values);
-}
-
-/** A public key file; unreadable, empty or not-a-key files are usage errors (exit 2). */
-export async function loadPublicKeyFile(path: string, what: string): Promise<PublicKey> {
-  const [{ readKeyFile }, { parsePublicKey, SignatureError }] = await Promise.all([
-    import('./commands/sign.js'),
-    import('../signature/index.js'),
-  ]);
-  const text = await readKeyFile(path, what);
-  try {
-    return parsePublicKey(text, `${what} file ${path}`);
-  } catch (error) {
-    if (error instanceof SignatureError) throw new CliError('INPUT', error.message, { cause: error });
-    throw error;
-  }
 }

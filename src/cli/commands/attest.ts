@@ -11,8 +11,10 @@ import {
 } from '../../signature/index.js';
 import { CliError, type ExitCode } from '../errors.js';
 import { type GlobalOptions, parseImages } from '../global-options.js';
+import { loadPrivateKeyFile } from '../keys.js';
 import { printLines } from '../output.js';
-import { forEachImage, loadPrivateKeyFile, parseSignatureRepository, signTargets } from './sign.js';
+import { parseSignatureRepository } from '../signature-flags.js';
+import { forEachImage, signTargets } from '../signing.js';
 
 export interface AttestOptions extends GlobalOptions {
   key: string;

@@ -12,21 +12,13 @@ import {
 import { AdmissionError } from '../../gates/admission/errors.js';
 import { AdmissionGate } from '../../gates/admission/gate.js';
 import { RegistryTrouble } from '../../registry/index.js';
+import { checkCache, type EnforcementFlags, enforcementFrom, policyPaths } from '../admission-options.js';
+import { createChecker, policyLoadError } from '../engine-factory.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines, write } from '../output.js';
-import {
-  checkCache,
-  createChecker,
-  enforcementFrom,
-  policyLoadError,
-  policyPaths,
-  type WebhookOptions,
-} from './webhook.js';
 
-export interface AuditOptions
-  extends GlobalOptions,
-    Pick<WebhookOptions, 'audit' | 'enforceNamespaces' | 'warnNamespaces' | 'excludeNamespaces'> {
+export interface AuditOptions extends GlobalOptions, EnforcementFlags {
   policy?: string[];
   report: boolean;
   output: OutputFormat;

@@ -154,7 +154,7 @@ async function policySetOf(
   options: BasesOptions,
 ): Promise<{ ok: true; policySet: PolicySet } | { ok: false; exitCode: ExitCode }> {
   if (options.policy?.length) {
-    const { loadPolicySet } = await import('./verify-policy.js');
+    const { loadPolicySet } = await import('../policy-files.js');
     return loadPolicySet(options.policy, options, {
       ...(options.noMatchPolicy !== undefined && { noMatchPolicy: options.noMatchPolicy }),
     });

@@ -3,8 +3,8 @@ import { access, open } from 'node:fs/promises';
 import { generateKeyPair } from '../../signature/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { GlobalOptions } from '../global-options.js';
+import { readPassword } from '../keys.js';
 import { printLines } from '../output.js';
-import { readPassword } from './sign.js';
 
 export interface GenerateKeyPairOptions extends GlobalOptions {
   outputKeyPrefix: string;

@@ -16,6 +16,8 @@ import { formatReference, parseReference } from '../../reference/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type GlobalOptions, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
+import { caCertificates, loadPolicySet } from '../policy-files.js';
+import { failureLine, successLine } from '../verdict-report.js';
 
 export interface PolicyLintOptions extends GlobalOptions {
   secrets?: string;
@@ -44,15 +46,6 @@ export function describePolicy(policy: CompiledPolicy): string {
 
 function describeTrustRoot(root: CompiledTrustRoot): string {
   return `TrustRoot ${root.name}: ${root.spec.type}; from ${root.origin}`;
-}
-
-export async function caCertificates(options: GlobalOptions): Promise<string | undefined> {
-  if (!options.caFile) return undefined;
-  try {
-    return await readFile(options.caFile, 'utf8');
-  } catch (error) {
-    throw new CliError('CONFIG', `cannot read --ca-file ${options.caFile}: ${describeError(error)}`);
-  }
 }
 
 /** `vouch policy lint PATH...`: validates policies without verifying anything; exit 2 with located errors. */
@@ -200,7 +193,6 @@ function describeOutcome(policy: PolicyOutcome): string[] {
 export async function runPolicyTest(options: PolicyTestOptions): Promise<ExitCode> {
   const resource = options.resource !== undefined ? await readResource(options.resource) : undefined;
   const paths = [...options.policy, ...(options.trustroot !== undefined ? [options.trustroot] : [])];
-  const { loadPolicySet, successLine, failureLine } = await import('./verify-policy.js');
   const loaded = await loadPolicySet(paths, options, {
     ...(options.secrets !== undefined && { secretsDirectory: options.secrets }),
   });

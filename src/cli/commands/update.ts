@@ -53,7 +53,7 @@ export async function loadVerification(
   options: UpdateCommandOptions,
 ): Promise<{ ok: true; policySet: PolicySet } | { ok: false; exitCode: ExitCode }> {
   if (options.policy !== undefined) {
-    const { loadPolicySet } = await import('./verify-policy.js');
+    const { loadPolicySet } = await import('../policy-files.js');
     return loadPolicySet(options.policy, options);
   }
   const { authority, warnings } = await authorityFromFlags(options);

@@ -15,8 +15,8 @@ import type { CacheFlags } from '../cache-options.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createClient, type GlobalOptions, parseImages, timeoutMs } from '../global-options.js';
 import { type OutputFormat, printJson, printLines } from '../output.js';
+import { parseSignatureRepository } from '../signature-flags.js';
 import { authorityFromFlags, hasVerificationFlags, type VerificationFlags } from '../verification-flags.js';
-import { parseSignatureRepository } from './sign.js';
 
 export interface VerifyOptions extends GlobalOptions, VerificationFlags, CacheFlags {
   /** ClusterImagePolicy files: then the policy engine decides, and no verification flag may be given. */

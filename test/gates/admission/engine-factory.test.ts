@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChecker } from '../../../src/cli/commands/webhook.js';
+import { createChecker } from '../../../src/cli/engine-factory.js';
 import type { RequestEvent } from '../../../src/registry/index.js';
 import { tempDir, waitFor } from '../../harness/index.js';
 import { type SignedWorld, startSignedWorld, worldPolicies } from './signed-images.js';
