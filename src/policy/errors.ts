@@ -92,6 +92,11 @@ export class PolicyError extends VouchError<PolicyErrorCode> {
   }
 }
 
+/** Why an authority's key, trust material or condition cannot be used: it denies with this reason. */
+export function unusableAuthority(message: string, cause?: unknown): PolicyError {
+  return new PolicyError('UNUSABLE_AUTHORITY', message, cause === undefined ? undefined : { cause });
+}
+
 export function isPolicyError(value: unknown, code?: PolicyErrorCode): value is PolicyError {
   return value instanceof PolicyError && (code === undefined || value.code === code);
 }

@@ -4,6 +4,9 @@
  * defaults), so evaluation never reads files or the network for policy material.
  */
 
+import type { SignatureFormatName } from '../verify/formats.js';
+import type { AuthorityKindName } from '../verify/kinds.js';
+
 export type NoMatchPolicy = 'allow' | 'warn' | 'deny';
 export type PolicyMode = 'enforce' | 'warn';
 export type HashAlgorithm = 'sha224' | 'sha256' | 'sha384' | 'sha512';
@@ -89,8 +92,8 @@ interface SignatureAuthorityBase extends AuthorityBase {
   timestamp?: { trustRootRef?: string };
   /** When non-empty, only attestations are checked (policy-controller's attestation path). */
   attestations: CompiledAttestation[];
-  /** `signatureFormat`: `legacy` (tag-based) or `bundle` (Sigstore bundle via referrers); unset = either. */
-  signatureFormat?: 'legacy' | 'bundle';
+  /** `signatureFormat`: only this format counts; unset: every format the kind reads (`verify/kinds.ts`). */
+  signatureFormat?: SignatureFormatName;
   /**
    * Annotations the signed payload must carry (cosign's `-a key=value`). Not a ClusterImagePolicy field:
    * set only for policies built from command-line flags (`policySetFromAuthority`).
@@ -102,6 +105,11 @@ export interface KeyAuthority extends SignatureAuthorityBase {
   type: 'key';
   key: PublicKeyMaterial;
   hashAlgorithm: HashAlgorithm;
+  /**
+   * What the outcome says when no transparency log is required, in the words of where the authority
+   * came from. Not a ClusterImagePolicy field: set only for policies built from command-line flags.
+   */
+  withoutTlog?: string;
 }
 
 export interface Identity {
@@ -134,7 +142,14 @@ export interface StaticAuthority extends AuthorityBase {
   message?: string;
 }
 
-export type CompiledAuthority = KeyAuthority | KeylessAuthority | StaticAuthority;
+/** The compiled form of each authority kind (`verify/kinds.ts`): a new kind adds its line. */
+export interface CompiledAuthorities {
+  key: KeyAuthority;
+  keyless: KeylessAuthority;
+  static: StaticAuthority;
+}
+
+export type CompiledAuthority = CompiledAuthorities[AuthorityKindName];
 
 /** `spec.policy` with `type: cel`, evaluated after at least one authority passed. */
 export interface PolicyLevelCel extends CelPolicy {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 export const MediaType = {
   OCI_MANIFEST: 'application/vnd.oci.image.manifest.v1+json',
   OCI_INDEX: 'application/vnd.oci.image.index.v1+json',
@@ -9,6 +11,14 @@ export const MediaType = {
   DOCKER_CONFIG: 'application/vnd.docker.container.image.v1+json',
   DOCKER_LAYER_GZIP: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const;
+
+/** The OCI empty descriptor's blob (`{}`), the config of artifact manifests (signatures as referrers). */
+export const EMPTY_CONFIG = Buffer.from('{}');
+export const EMPTY_CONFIG_DESCRIPTOR: Descriptor = {
+  mediaType: MediaType.OCI_EMPTY,
+  digest: `sha256:${createHash('sha256').update(EMPTY_CONFIG).digest('hex')}`,
+  size: EMPTY_CONFIG.byteLength,
+};
 
 /** Everything vouch can read as a manifest, most specific first (the registry picks what it has). */
 export const MANIFEST_ACCEPT = [

@@ -1,21 +1,13 @@
 /**
- * The `signature` layer: cosign and Sigstore formats (keys, simple-signing payloads, `.sig`/`.att`
- * manifests, DSSE, in-toto, Sigstore bundles, Rekor bundle annotations), discovery of an image's
- * artefacts in a registry, and signing. It holds no policy and decides nothing: `verify` does.
+ * The `signature` layer: the signature formats, one folder each (`legacy/`: cosign's `.sig`/`.att`
+ * tags; `bundle/`: Sigstore bundles as OCI referrers) saying where a format's signatures are found,
+ * how they are parsed and how they are written; what the formats share (keys, DSSE, in-toto, the
+ * per-image `ImageArtefacts` every format fetches through). It holds no policy and decides nothing:
+ * `verify` does. The formats are declared in `verify/formats.ts`.
  */
-export {
-  type ArtefactSigner,
-  type AttachOptions,
-  type AttachResult,
-  attachBundle,
-  attestLegacy,
-  keySigner,
-  type SigningRequest,
-  type SignTarget,
-  signatureStatement,
-  signedBytes,
-  signLegacy,
-} from './attach.js';
+
+/** Kept here for callers that read it from the signature layer; it is the OCI empty descriptor. */
+export { EMPTY_CONFIG, EMPTY_CONFIG_DESCRIPTOR } from '../registry/index.js';
 export {
   type ArtefactLimits,
   DEFAULT_ARTEFACT_LIMITS,
@@ -23,12 +15,20 @@ export {
   ImageArtefacts,
   type ImageArtefactsOptions,
   type ImageDigestRef,
-  type LegacyArtefacts,
-  type LegacyLayerArtefact,
-  type LoadedReferrer,
-  type ReferrerArtefact,
-  type ReferrerArtefacts,
-} from './discovery.js';
+  type ReferrerListing,
+  type ReferrerSource,
+} from './artefacts.js';
+export {
+  type ArtefactSigner,
+  type AttachOptions,
+  type AttachResult,
+  type FormatWriter,
+  keySigner,
+  type SigningRequest,
+  type SignTarget,
+  signedBytes,
+} from './attach.js';
+export * from './bundle/index.js';
 export { type DsseEnvelope, parseDsseEnvelope, preAuthEncoding, serializeDsseEnvelope } from './dsse.js';
 export { decodeBase64, goJson } from './encoding.js';
 export { SignatureError, type SignatureErrorCode } from './errors.js';
@@ -44,13 +44,7 @@ export {
   subjectsNaming,
 } from './intoto.js';
 export * from './keys/index.js';
-export {
-  buildLegacyManifest,
-  type LegacySuffix,
-  layerDescriptor,
-  legacyLayers,
-  legacyTag,
-} from './legacy-manifest.js';
+export * from './legacy/index.js';
 export {
   COSIGN_SIGN_PREDICATE_TYPE,
   CosignAnnotation,
@@ -64,20 +58,3 @@ export {
   PREDICATE_TYPE_ALIASES,
   resolvePredicateType,
 } from './predicate-types.js';
-export { parseRekorBundle, type RekorBundle } from './rekor-bundle.js';
-export {
-  type Bundle,
-  buildBundleReferrerManifest,
-  buildKeyDsseBundle,
-  buildReferrersIndex,
-  EMPTY_CONFIG,
-  EMPTY_CONFIG_DESCRIPTOR,
-  keyHint,
-  parseSigstoreBundle,
-} from './sigstore-bundle.js';
-export {
-  buildSimpleSigningPayload,
-  missingAnnotations,
-  parseSimpleSigningPayload,
-  type SimpleSigningClaims,
-} from './simple-signing.js';

@@ -1,11 +1,9 @@
 import type { ImageArtefacts, InTotoStatement } from '../signature/index.js';
 import type { SignatureAuthority } from './authority.js';
-import { checkBundleWithKey } from './bundle-key.js';
 import type { CompiledCondition } from './cel.js';
 import type { SignatureCheck } from './check.js';
 import { VerifyError } from './errors.js';
-import { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
-import { type CollectedChecks, collectChecks } from './lookup.js';
+import { collectChecks } from './lookup.js';
 import type { AuthorityOutcome } from './outcome.js';
 import { summarize } from './summary.js';
 
@@ -35,41 +33,15 @@ export async function verifyAttestations(
 ): Promise<AttestationOutcome> {
   const digest = artefacts.image.digest;
   const { predicateType } = requirement;
-  const withCondition = (check: SignatureCheck) => applyCondition(check, requirement.condition);
-  let collected: CollectedChecks;
-  let notes: ReturnType<typeof import('./keyless-checks.js')['keylessNotes']> | undefined;
-  if (authority.type === 'key') {
-    collected = await collectChecks(artefacts, {
-      legacy: 'attestations',
-      predicateType,
-      format: authority.signatureFormat,
-      checkLayer: (layer) =>
-        withCondition(checkLegacyAttestationWithKey(layer, authority, digest, predicateType)),
-      checkReferrer: async (referrer) =>
-        withCondition(await checkBundleWithKey(referrer, authority, digest, { predicateType })),
-    });
-  } else {
-    // Loaded on first use, as in verifySignatures.
-    const keyless = await import('./keyless-checks.js');
-    notes = keyless.keylessNotes(authority);
-    collected = await collectChecks(artefacts, {
-      legacy: 'attestations',
-      predicateType,
-      format: authority.signatureFormat,
-      checkLayer: (layer) =>
-        withCondition(keyless.checkLegacyAttestationKeyless(layer, authority, digest, predicateType)),
-      checkReferrer: async (referrer) =>
-        withCondition(await keyless.checkBundleKeyless(referrer, authority, digest, { predicateType })),
-    });
-  }
-  const { checks } = collected;
-  const outcome: AttestationOutcome = summarize({
+  // The condition judges each attestation whose signature and subject verified.
+  const collected = await collectChecks(
+    artefacts,
     authority,
-    digest,
-    noun: 'attestation',
-    ...collected,
-    ...(notes && { notes }),
-  });
+    { digest, purpose: { kind: 'attestations', predicateType } },
+    (check) => applyCondition(check, requirement.condition),
+  );
+  const { checks } = collected;
+  const outcome: AttestationOutcome = summarize({ authority, digest, noun: 'attestation', ...collected });
   const statements = checks
     .filter((c) => c.outcome.verified && c.statement)
     .map((c) => c.statement as InTotoStatement);

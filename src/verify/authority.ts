@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Repository } from '../registry/index.js';
 import type { PublicKey } from '../signature/index.js';
+import type { SignatureFormatName } from './formats.js';
 import type { KeylessPolicy } from './keyless/policy.js';
+import type { VerifyingKindName } from './kinds.js';
 import type { TrustedRoot } from './trust/trusted-root.js';
 
 /** A Rekor (transparency log) public key, named by its log ID as Rekor entries name it. */
@@ -32,17 +34,29 @@ export interface SignatureSource {
   tagPrefix?: string;
 }
 
+/** Checks an authority was told to skip, said in its outcome: warnings, and whether the log is one. */
+export interface AuthorityNotes {
+  warnings: readonly string[];
+  tlogIgnored: boolean;
+}
+
+/** What every verifying authority carries besides its trust material. */
+export interface AuthorityCommon {
+  /** For messages and the verdict (`authority-0`, a CIP authority name, `--key` for the CLI). */
+  name: string;
+  source?: SignatureSource;
+  /** `signatureFormat`: only this format counts; unset: every format the kind reads (`kinds.ts`). */
+  signatureFormat?: SignatureFormatName;
+  /** Checks it was told to skip, warned of in every outcome (keyless `--insecure-ignore-*`). */
+  notes?: AuthorityNotes;
+}
+
 /**
  * A key authority, policy-free: the public keys any one of which may have signed, what the signed
  * payload must also say, and whether a transparency log must vouch for the signature.
  */
-/** The signature formats an authority may be restricted to (ClusterImagePolicy `signatureFormat`). */
-export type SignatureFormat = 'legacy' | 'bundle';
-
-export interface KeyAuthority {
+export interface KeyAuthority extends AuthorityCommon {
   type: 'key';
-  /** For messages and the verdict (`authority-0`, a CIP authority name, `--key` for the CLI). */
-  name: string;
   /** Any one of these keys may have signed. */
   keys: readonly PublicKey[];
   /**
@@ -53,12 +67,6 @@ export interface KeyAuthority {
   rekorKeys?: readonly RekorKey[];
   /** `-a key=value`: each must be in the signed payload (`optional`, or the in-toto subject's annotations). */
   annotations?: Readonly<Record<string, string>>;
-  source?: SignatureSource;
-  /**
-   * `signatureFormat`: which artefacts count. `legacy`: only the `.sig`/`.att` tags; `bundle`: only
-   * Sigstore-bundle referrers; unset: either (cosign v2 writes the first, v3 the second).
-   */
-  signatureFormat?: SignatureFormat;
 }
 
 /** A KeyAuthority with defaults filled in; refuses an authority without keys (it could never pass). */
@@ -77,20 +85,19 @@ export function describeKeys(authority: KeyAuthority): string {
  * as cosign does), and the trust material that certificates, SCTs, Rekor entries and timestamps are
  * judged against (the embedded public-good root unless the user gave another).
  */
-export interface KeylessAuthority {
+export interface KeylessAuthority extends AuthorityCommon {
   type: 'keyless';
-  name: string;
   policy: KeylessPolicy;
   trustedRoot: TrustedRoot;
   /** `-a key=value`: each must be in the signed payload. */
   annotations?: Readonly<Record<string, string>>;
-  source?: SignatureSource;
-  /**
-   * `signatureFormat`: which artefacts count. `legacy`: only the `.sig`/`.att` tags; `bundle`: only
-   * Sigstore-bundle referrers; unset: either (cosign v2 writes the first, v3 the second).
-   */
-  signatureFormat?: SignatureFormat;
+}
+
+/** The verify-layer authority of each kind that verifies (`kinds.ts`): a new kind adds its line. */
+export interface VerifyingAuthorities {
+  key: KeyAuthority;
+  keyless: KeylessAuthority;
 }
 
 /** Whoever may vouch for an image: a public key, or a certificate identity under a trust root. */
-export type SignatureAuthority = KeyAuthority | KeylessAuthority;
+export type SignatureAuthority = VerifyingAuthorities[VerifyingKindName];

@@ -26,6 +26,10 @@ export interface SignatureCheck {
   key?: PublicKey;
   /** The certificate identity that signed (keyless). */
   identity?: CertificateIdentity;
+  /** Who signed, in words, when it is neither a key nor a Fulcio identity (an X.509 subject). */
+  signer?: string;
+  /** Checks this signature failed that the authority only logs (they become the outcome's warnings). */
+  warnings?: string[];
 }
 
 /** What an in-toto statement must say besides naming the image digest. */

@@ -1,6 +1,8 @@
 /**
  * The `verify` layer: checks one image digest against one authority and returns plain outcomes. It
- * knows signatures, keys, certificates and trust roots, never policies.
+ * knows signatures, keys, certificates and trust roots, never policies. The signature formats are
+ * declared in `formats.ts` (each checked by its own folder, `legacy/`, `bundle/`), the authority kinds
+ * in `kinds.ts`.
  *
  * For the policy engine:
  *   const artefacts = new ImageArtefacts(client, {registry, repository, digest}, {...authority.source, deadline});
@@ -16,6 +18,8 @@ export {
   verifyAttestations,
 } from './attestations.js';
 export {
+  type AuthorityCommon,
+  type AuthorityNotes,
   describeKeys,
   type KeyAuthority,
   type KeylessAuthority,
@@ -24,11 +28,20 @@ export {
   rekorKey,
   type SignatureAuthority,
   type SignatureSource,
+  type VerifyingAuthorities,
 } from './authority.js';
-export { checkBundleWithKey } from './bundle-key.js';
+export { checkBundleWithKey } from './bundle/key.js';
+export { checkBundleKeyless } from './bundle/keyless.js';
 export { type CompiledCondition, compileCondition } from './cel.js';
 export { checkLegacyTlog, type SignatureCheck, type StatementRequirement } from './check.js';
 export { VerifyError, type VerifyErrorCode } from './errors.js';
+export {
+  type FormatDeclaration,
+  isSignatureFormatName,
+  SIGNATURE_FORMAT_NAMES,
+  SIGNATURE_FORMATS,
+  type SignatureFormatName,
+} from './formats.js';
 export {
   type BundleArtifact,
   type BundleSigner,
@@ -46,19 +59,23 @@ export {
 } from './keyless/index.js';
 export { keylessAuthority } from './keyless-authority.js';
 export {
-  checkBundleKeyless,
-  checkLegacyAttestationKeyless,
-  checkLegacySignatureKeyless,
-  keylessNotes,
-} from './keyless-checks.js';
-export { checkLegacyAttestationWithKey } from './legacy-attestation-key.js';
-export { checkLegacySignatureWithKey } from './legacy-key.js';
+  AUTHORITY_KIND_NAMES,
+  AUTHORITY_KINDS,
+  type AuthorityKindName,
+  formatsRead,
+  type KindDeclaration,
+  readsFormat,
+  type VerifyingKindName,
+} from './kinds.js';
+export { checkLegacyAttestationWithKey, checkLegacySignatureWithKey } from './legacy/key.js';
+export { checkLegacyAttestationKeyless, checkLegacySignatureKeyless } from './legacy/keyless.js';
 export type {
   AuthorityOutcome,
   FailureKind,
   SignatureOutcome,
   TransparencyLogOutcome,
 } from './outcome.js';
+export type { CandidateCheck, CheckRequest, FormatReader, Found, Purpose } from './reader.js';
 export { verifySignatures } from './signatures.js';
 export { describeIdentity, type LookupFailure, summarize } from './summary.js';
 export {

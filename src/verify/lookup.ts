@@ -1,21 +1,13 @@
 import { registryFailureKind } from '../registry/index.js';
-import type { ImageArtefacts, LegacyLayerArtefact, ReferrerArtefact } from '../signature/index.js';
-import type { SignatureFormat } from './authority.js';
+import type { ImageArtefacts } from '../signature/index.js';
+import type { SignatureAuthority } from './authority.js';
 import type { SignatureCheck } from './check.js';
+import { VerifyError } from './errors.js';
 import { contentProblem } from './failures.js';
+import { FORMAT_MODULES } from './format-modules.js';
+import { formatsRead } from './kinds.js';
+import type { CandidateCheck, CheckRequest } from './reader.js';
 import type { LookupFailure } from './summary.js';
-
-/** How one authority checks each kind of artefact an image may carry. */
-export interface ArtefactCheckers {
-  /** Which legacy tag to read: `.sig` (signatures) or `.att` (attestations). */
-  legacy: 'signatures' | 'attestations';
-  checkLayer(layer: LegacyLayerArtefact): SignatureCheck;
-  /** Referrers whose predicate-type hint names another type are not fetched (the hint is never trusted to admit). */
-  predicateType: string;
-  checkReferrer(referrer: ReferrerArtefact): Promise<SignatureCheck>;
-  /** Only this format is looked at (`signatureFormat`); undefined: the legacy tag, then the referrers. */
-  format: SignatureFormat | undefined;
-}
 
 /** Everything an authority found, ready for `summarize`. */
 export interface CollectedChecks {
@@ -26,52 +18,50 @@ export interface CollectedChecks {
 }
 
 /**
- * The lookup every authority shares, key or keyless, signatures or attestations: the legacy tag
- * first, then the Sigstore-bundle referrers only if no legacy artefact verified (see `ImageArtefacts`
- * for why; the verdict does not depend on the order). A registry that fails to answer is recorded as a
- * lookup failure, never as "nothing found"; content that cannot be read is a problem with a reason.
- * An authority restricted to one format (`signatureFormat`) looks only there.
+ * The lookup every authority shares, whatever its kind and whatever it looks for: the formats its
+ * kind reads (`kinds.ts`), in that order, each read only when nothing verified in the ones before
+ * (for key and keyless: the legacy tags first, then the bundle referrers; see `ImageArtefacts` for
+ * what each costs — the verdict does not depend on the order). An authority restricted to one format
+ * (`signatureFormat`) reads only that one. A registry that fails to answer is recorded as a lookup
+ * failure, never as "nothing found"; content that cannot be read is a problem with a reason.
  */
 export async function collectChecks(
   artefacts: ImageArtefacts,
-  checkers: ArtefactCheckers,
+  authority: SignatureAuthority,
+  request: CheckRequest,
+  /** A further judgement of each check (an attestation's condition), made before the lookup goes on. */
+  judge: (check: SignatureCheck) => SignatureCheck = (check) => check,
 ): Promise<CollectedChecks> {
   const collected: CollectedChecks = { checks: [], lookupFailures: [], problems: [], looked: [] };
-  const what = checkers.legacy === 'signatures' ? 'the .sig signatures' : 'the .att attestations';
-  const failed = (step: string, error: unknown) => {
-    if (registryFailureKind(error)) collected.lookupFailures.push({ what: step, error });
-    else collected.problems.push(`${step}: ${contentProblem(error)}`);
-  };
-
-  if (checkers.format !== 'bundle') {
+  const formats = formatsRead(authority.type, authority.signatureFormat);
+  if (formats.length === 0)
+    throw new VerifyError(
+      'POLICY_INVALID',
+      `${authority.type} authorities do not read ${authority.signatureFormat} signatures`,
+    );
+  for (const format of formats) {
+    const reader = await FORMAT_MODULES[format].reader();
+    const check = reader.checks[authority.type] as CandidateCheck<unknown, SignatureAuthority> | undefined;
+    if (check === undefined)
+      throw new VerifyError(
+        'POLICY_INVALID',
+        `the ${format} format has no check for ${authority.type} authorities`,
+      );
     try {
-      const legacy =
-        checkers.legacy === 'signatures'
-          ? await artefacts.legacySignatures()
-          : await artefacts.legacyAttestations();
-      collected.looked.push(legacy.location);
-      if (legacy.problem) collected.problems.push(legacy.problem);
-      for (const layer of legacy.layers) collected.checks.push(checkers.checkLayer(layer));
+      const found = await reader.find(artefacts, request.purpose);
+      collected.looked.push(found.location);
+      if (found.problem) collected.problems.push(found.problem);
+      // Each candidate is fetched once (ImageArtefacts); they are independent, so check them together.
+      const checks = await Promise.all(
+        found.candidates.map((candidate) => check(candidate, authority, request)),
+      );
+      collected.checks.push(...checks.map(judge));
     } catch (error) {
-      failed(`reading ${what}`, error);
+      const step = reader.lookupStep(request.purpose);
+      if (registryFailureKind(error)) collected.lookupFailures.push({ what: step, error });
+      else collected.problems.push(`${step}: ${contentProblem(error)}`);
     }
-  }
-
-  if (checkers.format === 'legacy' || collected.checks.some((check) => check.outcome.verified))
-    return collected;
-  try {
-    const referrers = await artefacts.referrerBundles();
-    collected.looked.push(
-      `the referrers of ${artefacts.image.digest} (${referrers.source === 'referrers-api' ? 'API' : 'tag schema'})`,
-    );
-    if (referrers.problem) collected.problems.push(referrers.problem);
-    const candidates = referrers.referrers.filter(
-      (r) => r.predicateTypeHint === undefined || r.predicateTypeHint === checkers.predicateType,
-    );
-    // Each referrer is fetched once (ImageArtefacts); they are independent, so check them together.
-    collected.checks.push(...(await Promise.all(candidates.map((r) => checkers.checkReferrer(r)))));
-  } catch (error) {
-    failed('listing the referrers', error);
+    if (collected.checks.some((c) => c.outcome.verified)) break;
   }
   return collected;
 }

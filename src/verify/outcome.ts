@@ -1,3 +1,7 @@
+import type { ReferrerSource } from '../signature/index.js';
+import type { SignatureFormatName } from './formats.js';
+import type { AuthorityKindName } from './kinds.js';
+
 /**
  * What verifying one image against one authority found: plain data, produced by `verify`, carried
  * unchanged into the policy layer's `Verdict`.
@@ -15,8 +19,8 @@ export type FailureKind =
 
 export interface SignatureOutcome {
   /** Where it came from: the legacy `.sig`/`.att` tag, or an OCI referrer (API or tag schema). */
-  source: 'sig-tag' | 'att-tag' | 'referrers-api' | 'referrers-tag';
-  format: 'legacy' | 'bundle';
+  source: 'sig-tag' | 'att-tag' | ReferrerSource;
+  format: SignatureFormatName;
   /** Digest of the artefact (layer or bundle manifest) that carried it, when known. */
   artefact?: string;
   verified: boolean;
@@ -39,12 +43,15 @@ export interface TransparencyLogOutcome {
 
 export interface AuthorityOutcome {
   name: string;
-  type: 'key' | 'keyless' | 'static';
+  type: AuthorityKindName;
   passed: boolean;
   reason: string;
   signatures: SignatureOutcome[];
   tlog?: TransparencyLogOutcome;
   failure?: FailureKind;
-  /** Checks the authority was told to skip (`--insecure-ignore-sct`, `--insecure-ignore-tlog`), worded for people. */
+  /**
+   * Checks the authority was told to skip (`--insecure-ignore-sct`, `--insecure-ignore-tlog`) or only
+   * logs (a Notation verification level's), worded for people.
+   */
   warnings?: string[];
 }

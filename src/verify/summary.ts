@@ -32,31 +32,27 @@ export function summarize(input: {
   problems: readonly string[];
   /** Where was looked, for the "none found" message. */
   looked: readonly string[];
-  /** Checks the authority was told to skip (keyless `--insecure-ignore-*`), and whether that includes the log. */
-  notes?: { warnings: readonly string[]; tlogIgnored: boolean };
 }): AuthorityOutcome {
   const { authority, digest, noun, checks } = input;
-  const warnings = [...(input.notes?.warnings ?? [])];
+  // Checks the authority was told to skip (keyless `--insecure-ignore-*`) travel with every reason.
+  const skippedChecks = [...(authority.notes?.warnings ?? [])];
+  const skipped = skippedChecks.length ? ` (${skippedChecks.join('; ')})` : '';
+  const verified = checks.filter((check) => check.outcome.verified);
+  // …and what a verified signature's checks only logged (a Notation verification level) is warned of.
+  const warnings = [...new Set([...skippedChecks, ...verified.flatMap((check) => check.warnings ?? [])])];
   const base: Pick<AuthorityOutcome, 'name' | 'type' | 'signatures' | 'warnings' | 'tlog'> = {
     name: authority.name,
     type: authority.type,
     signatures: checks.map((c) => c.outcome),
     ...(warnings.length && { warnings }),
     // Whatever else happens, a log the user told vouch to ignore was ignored.
-    ...(input.notes?.tlogIgnored && { tlog: { status: 'ignored', detail: '--insecure-ignore-tlog' } }),
+    ...(authority.notes?.tlogIgnored && { tlog: { status: 'ignored', detail: '--insecure-ignore-tlog' } }),
   };
-  // Checks the user turned off travel with every reason, passed or not.
-  const skipped = warnings.length ? ` (${warnings.join('; ')})` : '';
-  const verified = checks.filter((check) => check.outcome.verified);
   if (verified.length) {
-    const signers =
-      authority.type === 'key'
-        ? ` with key ${[...new Set(verified.map((check) => check.key?.fingerprint).filter(Boolean))].join(', ')}`
-        : `, signed by ${[...new Set(verified.map((check) => describeIdentity(check.identity)))].join('; ')}`;
     return {
       ...base,
       passed: true,
-      reason: `${verified.length} ${noun}(s) of ${digest} verified${signers}${skipped}`,
+      reason: `${verified.length} ${noun}(s) of ${digest} verified${signersOf(verified)}${skipped}`,
       tlog: tlogOf(verified),
     };
   }
@@ -93,6 +89,14 @@ export function summarize(input: {
     failure: 'signature',
     reason: `no ${noun} of ${digest} verified: ${rejections.join('; ')}`,
   };
+}
+
+/** ` with key A, B` when keys verified, else `, signed by X; Y` naming each signer once. */
+function signersOf(verified: readonly SignatureCheck[]): string {
+  if (verified.every((check) => check.key !== undefined))
+    return ` with key ${[...new Set(verified.map((check) => check.key?.fingerprint))].join(', ')}`;
+  const signers = verified.map((check) => check.signer ?? describeIdentity(check.identity));
+  return `, signed by ${[...new Set(signers)].join('; ')}`;
 }
 
 /** `a@example.com (issuer https://…)`: every SAN the certificate holds, and its OIDC issuer. */

@@ -168,15 +168,15 @@ describe('keyless authorities are built with the right trust material', () => {
     },
   });
 
-  function prepared(set: PolicySet, index = 0) {
+  async function prepared(set: PolicySet, index = 0) {
     const policy = set.policies[0];
     if (!policy) throw new Error('no policy');
-    return preparedPolicySet(set).get(policy).authorities[index];
+    return (await preparedPolicySet(set).get(policy)).authorities[index];
   }
 
   it('no trustRootRef: the embedded public-good root; identities as written', async () => {
     const set = await policies(cip('p', { images: [{ glob: '**' }], authorities: [keyless()] }));
-    const authority = prepared(set);
+    const authority = await prepared(set);
     expect(authority).toMatchObject({ kind: 'verify', type: 'keyless', usesEmbeddedRoot: true });
     if (authority?.kind !== 'verify' || authority.authority.type !== 'keyless')
       throw new Error('not keyless');
@@ -194,7 +194,7 @@ describe('keyless authorities are built with the right trust material', () => {
       }),
       trustRoot('test-sigstore', { trustedRootJSON: JSON.stringify(sigstore.trustedRootJson) }),
     );
-    const authority = prepared(set);
+    const authority = await prepared(set);
     if (authority?.kind !== 'verify' || authority.authority.type !== 'keyless')
       throw new Error('not keyless');
     const expected = parseTrustedRoot(sigstore.trustedRootJson, 'test');
@@ -227,7 +227,7 @@ describe('keyless authorities are built with the right trust material', () => {
         },
       }),
     );
-    const authority = prepared(set);
+    const authority = await prepared(set);
     if (authority?.kind !== 'verify' || authority.authority.type !== 'keyless')
       throw new Error('not keyless');
     const chain = authority.authority.trustedRoot.certificateAuthorities[0]?.certChain?.certificates ?? [];
@@ -255,7 +255,7 @@ describe('keyless authorities are built with the right trust material', () => {
         ],
       }),
     );
-    const authority = prepared(set);
+    const authority = await prepared(set);
     if (authority?.kind !== 'verify' || authority.authority.type !== 'keyless')
       throw new Error('not keyless');
     const cas = authority.authority.trustedRoot.certificateAuthorities;
@@ -284,7 +284,7 @@ describe('keyless authorities are built with the right trust material', () => {
         ],
       }),
     );
-    expect(prepared(set)).toMatchObject({
+    expect(await prepared(set)).toMatchObject({
       kind: 'broken',
       problem: expect.stringContaining('no self-signed root'),
     });
@@ -292,7 +292,7 @@ describe('keyless authorities are built with the right trust material', () => {
 
   it('rfc3161timestamp: signed timestamps required; they stand in for the tlog unless ctlog is given too', async () => {
     const root = trustRoot('test-sigstore', { trustedRootJSON: JSON.stringify(sigstore.trustedRootJson) });
-    const alone = prepared(
+    const alone = await prepared(
       await policies(
         cip('p', {
           images: [{ glob: '**' }],
@@ -308,7 +308,7 @@ describe('keyless authorities are built with the right trust material', () => {
     );
     if (alone?.kind !== 'verify' || alone.authority.type !== 'keyless') throw new Error('not keyless');
     expect(alone.authority.policy).toMatchObject({ useSignedTimestamps: true, insecureIgnoreTlog: true });
-    const both = prepared(
+    const both = await prepared(
       await policies(
         cip('p', {
           images: [{ glob: '**' }],
@@ -335,7 +335,7 @@ describe('keyless authorities are built with the right trust material', () => {
         remote: { root: b64(JSON.stringify({ signed: {}, signatures: [] })), mirror: 'https://tuf.example' },
       }),
     );
-    expect(prepared(set)).toMatchObject({
+    expect(await prepared(set)).toMatchObject({
       kind: 'broken',
       problem: expect.stringContaining('is not supported'),
     });
@@ -354,7 +354,7 @@ describe('keyless authorities are built with the right trust material', () => {
       },
     });
     expect(set.policies[0]?.images).toEqual([{ glob: '**', pattern: '**' }]);
-    const authority = prepared(set);
+    const authority = await prepared(set);
     if (authority?.kind !== 'verify' || authority.authority.type !== 'keyless')
       throw new Error('not keyless');
     expect(TrustedRoot.toJSON(authority.authority.trustedRoot)).toEqual(TrustedRoot.toJSON(trustedRoot));

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReferrerArtefact } from '../../src/signature/index.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, parsePublicKey } from '../../src/signature/index.js';
 import { type KeyAuthority, keyAuthority, rekorKey } from '../../src/verify/authority.js';
-import { checkBundleWithKey } from '../../src/verify/bundle-key.js';
+import { checkBundleWithKey } from '../../src/verify/bundle/key.js';
 import { createTestSigstore, newKeyPair, type TestKeyPair, type TestSigstore } from '../sigstore/index.js';
 import type { TestTransparencyLog } from '../sigstore/logs.js';
 

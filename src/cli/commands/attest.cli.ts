@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { ATTESTABLE_FORMATS } from '../../verify/format-modules.js';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import type { AttestOptions } from './attest.js';
 
@@ -19,7 +20,7 @@ export const attestCommand: CommandModule = {
       .requiredOption('--predicate <file>', 'predicate file (JSON; any text for --type custom)')
       .requiredOption('--type <type>', 'predicate type: a URI or a cosign short name')
       .addOption(
-        new Option('--format <format>', 'attestation format').choices(['legacy', 'bundle']).default('legacy'),
+        new Option('--format <format>', 'attestation format').choices(ATTESTABLE_FORMATS).default('legacy'),
       )
       .option(
         '--signature-repository <repo>',

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { repositoryName } from '../../reference/index.js';
 import {
-  attachBundle,
-  attestLegacy,
   buildPredicate,
   buildStatement,
   digestSet,
   resolvePredicateType,
   SignatureError,
 } from '../../signature/index.js';
+import { formatWriter } from '../../verify/format-modules.js';
+import type { SignatureFormatName } from '../../verify/formats.js';
 import { CliError, type ExitCode } from '../errors.js';
 import { type GlobalOptions, parseImages } from '../global-options.js';
 import { loadPrivateKeyFile } from '../keys.js';
@@ -20,7 +20,7 @@ export interface AttestOptions extends GlobalOptions {
   key: string;
   predicate: string;
   type: string;
-  format: 'legacy' | 'bundle';
+  format: SignatureFormatName;
   signatureRepository?: string;
 }
 
@@ -56,6 +56,8 @@ export async function runAttest(images: string[], options: AttestOptions): Promi
   }
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
   const key = await loadPrivateKeyFile(options.key);
+  const { attest } = await formatWriter(options.format);
+  if (attest === undefined) throw new CliError('USAGE', `--format ${options.format} carries no attestations`);
   return forEachImage(images, refs, options, 'attest', async (client, ref, deadline) => {
     const [top] = await signTargets(client, ref, false, deadline);
     if (!top) return;
@@ -65,9 +67,7 @@ export async function runAttest(images: string[], options: AttestOptions): Promi
       predicate,
     });
     const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
-    if (options.format === 'bundle')
-      await attachBundle(client, top.target, key, { statement, predicateType }, attach);
-    else await attestLegacy(client, top.target, key, { statement, predicateType }, attach);
+    await attest(client, top.target, key, { statement, predicateType }, attach);
     await printLines([top.display]);
   });
 }

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { WRITABLE_FORMATS } from '../../verify/format-modules.js';
 import { action, type CommandModule, optionsOf } from '../action.js';
 import { collect } from '../repeatable.js';
 import type { SignOptions } from './sign.js';
@@ -26,7 +27,7 @@ export const signCommand: CommandModule = {
       .addOption(new Option('--annotation <key=value>').argParser(collect).hideHelp())
       .option('--recursive', 'also sign every manifest of a multi-platform index', false)
       .addOption(
-        new Option('--format <format>', 'signature format').choices(['legacy', 'bundle']).default('legacy'),
+        new Option('--format <format>', 'signature format').choices(WRITABLE_FORMATS).default('legacy'),
       )
       .option(
         '--signature-repository <repo>',

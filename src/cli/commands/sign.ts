@@ -1,9 +1,5 @@
-import {
-  attachBundle,
-  COSIGN_SIGN_PREDICATE_TYPE,
-  signatureStatement,
-  signLegacy,
-} from '../../signature/index.js';
+import { formatWriter } from '../../verify/format-modules.js';
+import type { SignatureFormatName } from '../../verify/formats.js';
 import type { ExitCode } from '../errors.js';
 import { type GlobalOptions, parseImages } from '../global-options.js';
 import { loadPrivateKeyFile } from '../keys.js';
@@ -17,7 +13,7 @@ export interface SignOptions extends GlobalOptions {
   /** `--annotation`, the phase-1 spelling of `--annotations`. */
   annotation?: string[];
   recursive: boolean;
-  format: 'legacy' | 'bundle';
+  format: SignatureFormatName;
   signatureRepository?: string;
 }
 
@@ -27,24 +23,13 @@ export async function runSign(images: string[], options: SignOptions): Promise<E
   const annotations = parseAnnotations([...(options.annotation ?? []), ...(options.annotations ?? [])]);
   const signatureRepository = parseSignatureRepository(options.signatureRepository);
   const key = await loadPrivateKeyFile(options.key);
+  const writer = await formatWriter(options.format);
   return forEachImage(images, refs, options, 'sign', async (client, ref, deadline) => {
     const targets = await signTargets(client, ref, options.recursive, deadline);
     const lines: string[] = [];
     for (const { target, display } of targets) {
       const attach = { deadline, ...(signatureRepository && { signatureRepository }) };
-      const result =
-        options.format === 'bundle'
-          ? await attachBundle(
-              client,
-              target,
-              key,
-              {
-                statement: signatureStatement(target.digest, annotations),
-                predicateType: COSIGN_SIGN_PREDICATE_TYPE,
-              },
-              attach,
-            )
-          : await signLegacy(client, target, key, { annotations }, attach);
+      const result = await writer.sign(client, target, key, { annotations }, attach);
       lines.push(display);
       if (!result.written)
         await printLines(

@@ -5,12 +5,20 @@
  * - `kms` keys and `cue`/`rego` policies are refused as unsupported instead of being half-handled;
  * - an authority must be key, keyless or static (`rfc3161timestamp` alone is not one);
  * - authority names and attestation names must be unique (the CEL input is keyed by them);
- * - `signatureFormat` must be `legacy` or `bundle`.
+ * - `signatureFormat` must name a format the authority's kind reads (`verify/kinds.ts`).
  */
 import { RE2JS } from 're2js';
 import { describeError } from '../../errors.js';
 import { canonicalRegistry, parseReference } from '../../reference/index.js';
 import { isAbsoluteUrl } from '../../util/url.js';
+import { isSignatureFormatName } from '../../verify/formats.js';
+import {
+  AUTHORITY_KIND_NAMES,
+  AUTHORITY_KINDS,
+  type AuthorityKindName,
+  formatsRead,
+  readsFormat,
+} from '../../verify/kinds.js';
 import { canonicalHash } from '../fingerprint.js';
 import { globAdvice, globError, globPattern } from '../glob.js';
 import { CONTROLLER_NAMESPACE, type SuppliedObjects } from '../load/references.js';
@@ -229,20 +237,21 @@ async function compileAuthority(
   reporter: Reporter,
   context: CompileContext,
 ): Promise<CompiledAuthority | undefined> {
-  const kinds = { key: input.key, keyless: input.keyless, static: input.static };
-  const chosen = Object.keys(kinds).filter((kind) => kinds[kind as keyof typeof kinds] !== undefined);
+  const kindNames = listNames(AUTHORITY_KIND_NAMES);
+  const chosen = AUTHORITY_KIND_NAMES.filter((kind) => input[kind] !== undefined);
   if (chosen.length !== 1) {
     reporter.error(
       'INVALID',
       path,
       chosen.length === 0
         ? input.rfc3161timestamp !== undefined
-          ? 'expected exactly one of key, keyless and static: rfc3161timestamp only adds a timestamp requirement to a key or keyless authority (vouch does not accept it alone)'
-          : 'expected exactly one of key, keyless and static, got none'
-        : `expected exactly one of key, keyless and static, got ${listNames(chosen)}`,
+          ? `expected exactly one of ${kindNames}: rfc3161timestamp only adds a timestamp requirement to a key or keyless authority (vouch does not accept it alone)`
+          : `expected exactly one of ${kindNames}, got none`
+        : `expected exactly one of ${kindNames}, got ${listNames(chosen)}`,
     );
     return undefined;
   }
+  const kind = chosen[0] as AuthorityKindName;
 
   if (input.static !== undefined) {
     const clashes = (
@@ -273,7 +282,7 @@ async function compileAuthority(
     };
   }
 
-  const common = await compileSignatureCommon(input, path, reporter, context);
+  const common = await compileSignatureCommon(input, kind, path, reporter, context);
   if (input.key !== undefined) {
     const key = compileKeyRef(input.key, `${path}.key`, 'key', reporter, context);
     const hashAlgorithm = compileHashAlgorithm(
@@ -309,6 +318,7 @@ type SignatureCommon = Pick<
 
 async function compileSignatureCommon(
   input: AuthorityInput,
+  kind: AuthorityKindName,
   path: string,
   reporter: Reporter,
   context: CompileContext,
@@ -374,6 +384,10 @@ async function compileSignatureCommon(
       : undefined;
 
   const attestations: CompiledAttestation[] = [];
+  if ((input.attestations ?? []).length > 0 && !AUTHORITY_KINDS[kind].attestations) {
+    reporter.error('INVALID', `${path}.attestations`, `${kind} authorities check no attestations`);
+    ok = false;
+  }
   const attestationNames = new Map<string, number>();
   for (const [i, attestation] of (input.attestations ?? []).entries()) {
     const where = `${path}.attestations[${i}]`;
@@ -428,13 +442,18 @@ async function compileSignatureCommon(
 
   let signatureFormat: SignatureCommon['signatureFormat'];
   if (input.signatureFormat !== undefined) {
-    if (input.signatureFormat === 'legacy' || input.signatureFormat === 'bundle')
-      signatureFormat = input.signatureFormat;
+    // The formats this kind reads (verify/kinds.ts): a format it cannot read would make it verify nothing.
+    const readable = formatsRead(kind);
+    const choices = readable.map((format) => JSON.stringify(format)).join(', ');
+    const format = input.signatureFormat;
+    if (isSignatureFormatName(format) && readsFormat(kind, format)) signatureFormat = format;
     else {
       reporter.error(
         'INVALID',
         `${path}.signatureFormat`,
-        `must be one of "legacy", "bundle" (got ${JSON.stringify(input.signatureFormat)})`,
+        isSignatureFormatName(format)
+          ? `${kind} authorities do not read ${format} signatures; must be one of ${choices}`
+          : `must be one of ${choices} (got ${JSON.stringify(format)})`,
       );
       ok = false;
     }

@@ -54,7 +54,7 @@ import type { RegistryClients } from './artefacts.js';
 import { resourceView } from './cel-input.js';
 import { evaluate } from './evaluate.js';
 import { invalidReference, timeoutMessage } from './messages.js';
-import { preparedPolicySet } from './prepare.js';
+import { isStaticOnly, policyUsesEmbeddedRoot } from './prepare.js';
 import { embeddedRootFingerprint } from './trust.js';
 
 export interface PolicyEngineOptions {
@@ -273,8 +273,7 @@ export class PolicyEngine implements ImageChecker {
   }
 
   private staticOnly(policies: readonly CompiledPolicy[]): boolean {
-    const prepared = preparedPolicySet(this.policySet);
-    return policies.every((policy) => prepared.get(policy).staticOnly);
+    return policies.every(isStaticOnly);
   }
 
   private evaluate(
@@ -346,10 +345,8 @@ export class PolicyEngine implements ImageChecker {
     const key = policies.map((policy) => policy.fingerprint).join(',');
     let fingerprint = this.fingerprints.get(key);
     if (fingerprint === undefined) {
-      const prepared = preparedPolicySet(this.policySet);
       const extra = [ENGINE_VERSION];
-      if (policies.some((policy) => prepared.get(policy).usesEmbeddedRoot))
-        extra.push(embeddedRootFingerprint());
+      if (policies.some(policyUsesEmbeddedRoot)) extra.push(embeddedRootFingerprint());
       fingerprint = policyFingerprint(this.policySet, policies, extra);
       this.fingerprints.set(key, fingerprint);
     }

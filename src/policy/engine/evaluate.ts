@@ -40,7 +40,7 @@ import {
   staticFailure,
   timeoutMessage,
 } from './messages.js';
-import { type PreparedPolicy, preparedPolicySet } from './prepare.js';
+import { isStaticOnly, type PreparedPolicy, preparedPolicySet } from './prepare.js';
 
 export interface EvaluationTarget {
   /** The image exactly as given (it becomes `Verdict.image`). */
@@ -117,8 +117,7 @@ export async function evaluate(
 
   if (policies.length === 0) return noMatchVerdict(target.image, policySet.noMatchPolicy, verified);
 
-  const ready = policies.map((policy) => prepared.get(policy));
-  const needsRegistry = ready.some((policy) => !policy.staticOnly);
+  const needsRegistry = policies.some((policy) => !isStaticOnly(policy));
   if (needsRegistry && (!byDigest || context.clients === undefined))
     return denial(
       target.image,
@@ -148,7 +147,9 @@ export async function evaluate(
     checked: new Map(),
   };
 
-  const work = Promise.all(ready.map((policy) => evaluatePolicy(policy, subject)));
+  const work = Promise.all(
+    policies.map(async (policy) => evaluatePolicy(await prepared.get(policy), subject)),
+  );
   const outcomes = needsRegistry ? await raceDeadline(work, context.deadline) : await work;
   if (outcomes === undefined || (context.deadline.expired && outcomes.some((o) => o.failure === 'timeout')))
     return timeoutVerdict(target, context, started, outcomes ?? [], verified);

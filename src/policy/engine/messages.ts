@@ -4,6 +4,7 @@
  * `signature key validation failed for authority <name> for <repo@digest>: …`.
  */
 import { formatDuration } from '../../util/deadline.js';
+import type { VerifyingKindName } from '../../verify/kinds.js';
 
 export const NO_MATCHING_POLICIES = 'no matching policies';
 
@@ -13,7 +14,7 @@ export function staticFailure(message: string | undefined): string {
 
 export function authorityFailure(
   what: 'signature' | 'attestation',
-  type: 'key' | 'keyless',
+  type: VerifyingKindName,
   authority: string,
   image: string,
   reason: string,

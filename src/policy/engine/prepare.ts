@@ -1,14 +1,17 @@
 /**
  * A policy set made ready for evaluation, once: authorities built (keys parsed, trust material
- * resolved), CEL conditions compiled. Policies are prepared the first time they match an image.
+ * resolved), CEL conditions compiled. Policies are prepared the first time they match an image, and
+ * only what they need is loaded then (CEL for conditions, RE2 and trusted roots for keyless). What
+ * the engine must know before that — whether a policy is decided without the registry, whether its
+ * verdict depends on the embedded root — is read from the compiled policy.
  */
 import { describeError } from '../../errors.js';
-import { type CompiledCondition, compileCondition } from '../../verify/cel.js';
+import type { CompiledCondition } from '../../verify/cel.js';
 import { isCelError } from '../../verify/errors.js';
 import { policyCelVariables } from '../cel-variables.js';
 import type { CompiledPolicy, PolicySet } from '../model.js';
-import { type PreparedAuthority, prepareAuthority } from './authorities.js';
-import { TrustResolver } from './trust.js';
+import { type PreparedAuthority, prepareAuthority, usesEmbeddedRoot } from './authorities.js';
+import { type TrustAccess, trustAccess } from './trust-access.js';
 
 export interface PreparedPolicy {
   policy: CompiledPolicy;
@@ -21,15 +24,28 @@ export interface PreparedPolicy {
   usesEmbeddedRoot: boolean;
 }
 
+/** Every authority is `static` and no image configuration is read: no registry request is needed. */
+export function isStaticOnly(policy: CompiledPolicy): boolean {
+  return (
+    policy.authorities.every((authority) => authority.type === 'static') &&
+    policy.policy?.fetchConfigFile !== true
+  );
+}
+
+/** Some authority's trust material is the embedded public-good root. */
+export function policyUsesEmbeddedRoot(policy: CompiledPolicy): boolean {
+  return policy.authorities.some(usesEmbeddedRoot);
+}
+
 export class PreparedPolicySet {
-  private readonly trust: TrustResolver;
-  private readonly policies = new Map<CompiledPolicy, PreparedPolicy>();
+  private readonly trust: TrustAccess;
+  private readonly policies = new Map<CompiledPolicy, Promise<PreparedPolicy>>();
 
   constructor(readonly set: PolicySet) {
-    this.trust = new TrustResolver(set);
+    this.trust = trustAccess(set);
   }
 
-  get(policy: CompiledPolicy): PreparedPolicy {
+  get(policy: CompiledPolicy): Promise<PreparedPolicy> {
     let prepared = this.policies.get(policy);
     if (prepared === undefined) {
       prepared = this.prepare(policy);
@@ -38,10 +54,13 @@ export class PreparedPolicySet {
     return prepared;
   }
 
-  private prepare(policy: CompiledPolicy): PreparedPolicy {
-    const authorities = policy.authorities.map((authority) => prepareAuthority(authority, this.trust));
+  private async prepare(policy: CompiledPolicy): Promise<PreparedPolicy> {
+    const authorities = await Promise.all(
+      policy.authorities.map((authority) => prepareAuthority(authority, this.trust)),
+    );
     let condition: PreparedPolicy['condition'];
     if (policy.policy !== undefined) {
+      const { compileCondition } = await import('../../verify/cel.js');
       try {
         condition = {
           ok: true,
@@ -56,12 +75,8 @@ export class PreparedPolicySet {
       policy,
       authorities,
       ...(condition !== undefined && { condition }),
-      staticOnly:
-        authorities.every((authority) => authority.kind === 'static') &&
-        policy.policy?.fetchConfigFile !== true,
-      usesEmbeddedRoot: authorities.some(
-        (authority) => authority.kind !== 'static' && authority.usesEmbeddedRoot,
-      ),
+      staticOnly: isStaticOnly(policy),
+      usesEmbeddedRoot: policyUsesEmbeddedRoot(policy),
     };
   }
 }

@@ -10,7 +10,7 @@ import { type RekorKey, rekorKey } from '../../verify/authority.js';
 import { publicGoodTrustedRoot } from '../../verify/trust/embedded.js';
 import { parseTrustedRootText } from '../../verify/trust/trusted-root.js';
 import { refuseTufTrustRoot, trustedRootFromSigstoreKeys } from '../../verify/trust/trustroot-resource.js';
-import { PolicyError } from '../errors.js';
+import { PolicyError, unusableAuthority } from '../errors.js';
 import { canonicalHash } from '../fingerprint.js';
 import type { CompiledTrustRoot, PolicySet } from '../model.js';
 
@@ -52,7 +52,7 @@ export class TrustResolver {
       keys = attempt(() => {
         const found = name === undefined ? rekorKeysOf(this.embedded()) : this.rekorKeysOfResource(name);
         if (found.length === 0)
-          throw unusable(
+          throw unusableAuthority(
             `${name === undefined ? 'the embedded public-good trusted root' : `TrustRoot ${JSON.stringify(name)}`} holds no transparency log (Rekor) key`,
           );
         return found;
@@ -76,14 +76,9 @@ export class TrustResolver {
 
   private resource(name: string): CompiledTrustRoot {
     const root = this.set.trustRoots[name];
-    if (root === undefined) throw unusable(`trustRootRef ${JSON.stringify(name)} not found`);
+    if (root === undefined) throw unusableAuthority(`trustRootRef ${JSON.stringify(name)} not found`);
     return root;
   }
-}
-
-/** Why trust material cannot be built: it denies the authorities that need it. */
-export function unusable(message: string, cause?: unknown): PolicyError {
-  return new PolicyError('UNUSABLE_AUTHORITY', message, cause === undefined ? undefined : { cause });
 }
 
 function attempt<T>(build: () => T): T | PolicyError {
@@ -91,7 +86,7 @@ function attempt<T>(build: () => T): T | PolicyError {
     return build();
   } catch (error) {
     if (error instanceof PolicyError) return error;
-    if (error instanceof VouchError) return unusable(describeError(error), error);
+    if (error instanceof VouchError) return unusableAuthority(describeError(error), error);
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import type { SignatureCheck } from '../check.js';
 import type { SignatureOutcome } from '../outcome.js';
 import type { KeylessVerification } from './result.js';
 
@@ -28,4 +29,13 @@ export function toSignatureOutcome(
       : `${result.reason} [${result.failure ?? 'FAILED'}]${warnings}`,
     ...(result.otherPredicateType !== undefined && { otherPredicateType: result.otherPredicateType }),
   };
+}
+
+export type Origin = Pick<SignatureOutcome, 'source' | 'format'> & { artefact?: string };
+
+/** A keyless verification result as the dispatcher's per-signature check. */
+export function toCheck(result: KeylessVerification, origin: Origin): SignatureCheck {
+  const check: SignatureCheck = { outcome: toSignatureOutcome(result, origin), tlog: result.tlog };
+  if (result.verified && result.signer?.kind === 'certificate') check.identity = result.signer.identity;
+  return check;
 }

@@ -1,5 +1,5 @@
-import { decodeBase64, isRecord } from './encoding.js';
-import { SignatureError } from './errors.js';
+import { decodeBase64, isRecord } from '../encoding.js';
+import { SignatureError } from '../errors.js';
 
 /**
  * cosign's `dev.sigstore.cosign/bundle` layer annotation: a Rekor entry's signed entry timestamp

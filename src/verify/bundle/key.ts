@@ -7,17 +7,17 @@ import {
   parseSigstoreBundle,
   type ReferrerArtefact,
   SignatureError,
-} from '../signature/index.js';
-import { describeKeys, type KeyAuthority, type RekorKey } from './authority.js';
+} from '../../signature/index.js';
+import { describeKeys, type KeyAuthority, type RekorKey } from '../authority.js';
 import {
   fetchFailed,
   rejected,
   type SignatureCheck,
   type StatementRequirement,
   statementProblem,
-} from './check.js';
-import type { TransparencyLogOutcome } from './outcome.js';
-import { withDsseLoggedAsHashedRekord } from './tlog/dsse-hashedrekord.js';
+} from '../check.js';
+import type { TransparencyLogOutcome } from '../outcome.js';
+import { withDsseLoggedAsHashedRekord } from '../tlog/dsse-hashedrekord.js';
 
 const FOREVER = { start: new Date(0), end: new Date(8_640_000_000_000_000) };
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { assertBundle, type Bundle, bundleFromJSON, bundleToJSON, toDSSEBundle } from '@sigstore/bundle';
-import { digestToTag, sha256Digest } from '../reference/index.js';
-import { type Descriptor, MediaType } from '../registry/index.js';
-import { goJson, isRecord, parseJson, sortedRecord } from './encoding.js';
-import { SignatureError } from './errors.js';
-import type { PublicKey } from './keys/public.js';
-import { CosignAnnotation, CosignMediaType } from './media-types.js';
+import { digestToTag, sha256Digest } from '../../reference/index.js';
+import { type Descriptor, EMPTY_CONFIG_DESCRIPTOR, MediaType } from '../../registry/index.js';
+import { goJson, isRecord, parseJson, sortedRecord } from '../encoding.js';
+import { SignatureError } from '../errors.js';
+import type { PublicKey } from '../keys/public.js';
+import { CosignAnnotation, CosignMediaType } from '../media-types.js';
 
 export type { Bundle } from '@sigstore/bundle';
 
@@ -52,14 +52,6 @@ export function parseSigstoreBundle(bytes: Uint8Array, what = 'Sigstore bundle')
   }
   return bundle;
 }
-
-/** The OCI empty descriptor's blob (`{}`), used as the config of artifact manifests. */
-export const EMPTY_CONFIG = Buffer.from('{}');
-export const EMPTY_CONFIG_DESCRIPTOR: Descriptor = {
-  mediaType: MediaType.OCI_EMPTY,
-  digest: sha256Digest(EMPTY_CONFIG),
-  size: EMPTY_CONFIG.byteLength,
-};
 
 /**
  * The referrer manifest cosign attaches a bundle with (cosign's bundle spec): an OCI image manifest

@@ -1,7 +1,7 @@
-import { checkDigest, digestToTag, sha256Digest } from '../reference/index.js';
-import { type Descriptor, isIndex, type Manifest, MediaType } from '../registry/index.js';
-import { goJson, sortedRecord } from './encoding.js';
-import { SignatureError } from './errors.js';
+import { checkDigest, digestToTag, sha256Digest } from '../../reference/index.js';
+import { type Descriptor, isIndex, type Manifest, MediaType } from '../../registry/index.js';
+import { goJson, sortedRecord } from '../encoding.js';
+import { SignatureError } from '../errors.js';
 
 /**
  * cosign's legacy storage: every signature (or attestation) of a digest is one layer of a single OCI

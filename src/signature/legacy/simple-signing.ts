@@ -1,7 +1,7 @@
-import { isDigest } from '../reference/index.js';
-import { goJson, isRecord, parseJson, sortedRecord } from './encoding.js';
-import { SignatureError } from './errors.js';
-import { SIMPLE_SIGNING_TYPE } from './media-types.js';
+import { isDigest } from '../../reference/index.js';
+import { goJson, isRecord, parseJson, sortedRecord } from '../encoding.js';
+import { SignatureError } from '../errors.js';
+import { SIMPLE_SIGNING_TYPE } from '../media-types.js';
 
 /** What a simple-signing payload claims. `optional` keeps whatever the signer put there. */
 export interface SimpleSigningClaims {
