@@ -218,5 +218,40 @@ describe('vouch policy import', () => {
     ]);
     expect(deep.code).toBe(2);
     expect(deep.stderr).toContain('nested attestor sets deeper than 4 levels are not imported');
+    const brackets = await runVouch([
+      'policy',
+      'import',
+      '--from',
+      'kyverno',
+      await source(`${'['.repeat(200_000)}${']'.repeat(200_000)}\n`),
+    ]);
+    expect(brackets.code).toBe(2);
+    expect(brackets.stderr).toMatch(/^vouch: .*document 1/);
+  });
+
+  it('hostile input: PEM text built to make a pattern backtrack, and thousands of overlapping patterns, stay bounded', async () => {
+    const pem = await runVouch([
+      'policy',
+      'import',
+      '--from',
+      'kyverno',
+      await source(
+        kyvernoPolicy(
+          `          attestors:\n            - entries:\n                - keys: {publicKeys: "${'-----BEGIN A-----'.repeat(200_000)}", rekor: {ignoreTlog: true}}\n`,
+        ),
+      ),
+    ]);
+    expect(pem.code).toBe(1);
+    expect(pem.stderr).toContain(
+      'publicKeys: holds no PEM public key: this entry never verifies (static fail)',
+    );
+    const patterns = Array.from(
+      { length: 1500 },
+      (_, i) => `    - pattern: "*${'a*'.repeat(30)}${i}*"\n      validator: ${i % 2 ? 'allow' : 'deny'}`,
+    );
+    const values = `application:\n  validators:\n    - {name: allow, type: static, approve: true}\n    - {name: deny, type: static, approve: false}\n  policy:\n${patterns.join('\n')}\n`;
+    const many = await runVouch(['policy', 'import', '--from', 'connaisseur', await source(values)]);
+    expect(many.code).toBe(1);
+    expect(many.stderr).toContain('some overlaps were assumed: the analysis stopped at its bound');
   });
 });

@@ -151,12 +151,22 @@ const NAME_STATES: Readonly<Record<CharClass, number>>[] = [
 /** A name ends with a tag or a digest. */
 const NAME_ACCEPTS = new Set([2, 4]);
 
+/** How many automaton states overlap checks may still visit: a bound on what an import can cost. */
+export interface IntersectBudget {
+  states: number;
+}
+
 /**
  * Whether some image name (of the canonical shape above) matches both CIP globs: the product of the
  * two patterns' automata and the name's reaches the end. Used to find source rules whose images
  * overlap, where "every matching policy must pass" differs from a tool that applies one rule per image.
+ * Undefined when the budget ran out before an answer.
  */
-export function globsIntersect(first: string, second: string): boolean {
+export function globsIntersect(
+  first: string,
+  second: string,
+  budget: IntersectBudget = { states: 1_000_000 },
+): boolean | undefined {
   const a = tokens(first);
   const b = tokens(second);
   const seen = new Set<string>();
@@ -166,6 +176,7 @@ export function globsIntersect(first: string, second: string): boolean {
     const key = `${i},${j},${g}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (--budget.states < 0) return undefined;
     if (i === a.length && j === b.length && NAME_ACCEPTS.has(g)) return true;
     const ta = a[i];
     const tb = b[j];

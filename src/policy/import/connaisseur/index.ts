@@ -311,22 +311,38 @@ function translateRules(
   overlaps(emitted);
 }
 
+/** States the overlap analysis may visit in all (a bound on what a hostile values file can cost). */
+const OVERLAP_BUDGET = 5_000_000;
+/** Overlapping patterns named per rule; the rest are counted. */
+const NAMED_OVERLAPS = 5;
+
 /** Rules whose patterns can match the same image, with different checks: vouch requires both. */
 function overlaps(emitted: readonly Translated[]): void {
+  const budget = { states: OVERLAP_BUDGET };
+  const checks = emitted.map((entry) => JSON.stringify(entry.checks));
+  const found = new Map<Translated, { others: Translated[]; unsure: boolean }>();
   for (let i = 0; i < emitted.length; i++)
     for (let j = i + 1; j < emitted.length; j++) {
       const a = emitted[i] as Translated;
       const b = emitted[j] as Translated;
-      if (JSON.stringify(a.checks) === JSON.stringify(b.checks)) continue;
-      if (!a.globs.some((x) => b.globs.some((y) => globsIntersect(x, y)))) continue;
+      if (checks[i] === checks[j]) continue;
+      let overlap: boolean | undefined = budget.states > 0 ? false : undefined;
+      for (const x of a.globs)
+        for (const y of b.globs) if (overlap === false) overlap = globsIntersect(x, y, budget);
+      if (overlap === false) continue;
       const [general, specific] = a.components <= b.components ? [a, b] : [b, a];
-      const winner =
-        general.components < specific.components
-          ? `Connaisseur applies only the more specific ${JSON.stringify(specific.rule.pattern)} to them`
-          : 'Connaisseur applies only the one it ranks more specific for each image';
-      general.scope.changed(
-        'pattern',
-        `images matching both ${JSON.stringify(general.rule.pattern)} and ${JSON.stringify(specific.rule.pattern)} must pass both policies in vouch (every matching policy must pass); ${winner}`,
-      );
+      const entry = found.get(general) ?? { others: [], unsure: false };
+      entry.others.push(specific);
+      if (overlap === undefined) entry.unsure = true;
+      found.set(general, entry);
     }
+  for (const [general, { others, unsure }] of found) {
+    const named = others.slice(0, NAMED_OVERLAPS).map((other) => JSON.stringify(other.rule.pattern));
+    const more = others.length > NAMED_OVERLAPS ? ` and ${others.length - NAMED_OVERLAPS} more` : '';
+    const deeper = others.every((other) => other.components > general.components);
+    general.scope.changed(
+      'pattern',
+      `images matching both ${JSON.stringify(general.rule.pattern)} and ${named.join(', ')}${more} must pass both policies in vouch (every matching policy must pass); Connaisseur applies only ${deeper ? 'the more specific pattern' : 'the one it ranks more specific for each image'} to them${unsure ? ' (some overlaps were assumed: the analysis stopped at its bound)' : ''}`,
+    );
+  }
 }

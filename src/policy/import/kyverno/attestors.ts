@@ -11,6 +11,7 @@ import { certificateKey, certificates, publicKeys, type TrustParts } from '../tr
 import { hasWildcard, wildcardToRegex } from '../wildcards.js';
 import type { Attestor, AttestorSet } from './schema.js';
 import { attestorSetSchema } from './schema.js';
+import { MAX_ATTESTOR_DEPTH } from './validate.js';
 
 export const PUBLIC_REKOR = 'https://rekor.sigstore.dev';
 const KMS_SCHEMES = /^(awskms|gcpkms|azurekms|hashivault):\/\//;
@@ -51,7 +52,8 @@ export function translateAttestorSet(
     const at = scope.at(path);
     if (entry.attestor !== undefined) {
       const nested = attestorSetSchema.safeParse(entry.attestor);
-      if (!nested.success) continue; // refused by validate.ts
+      // Unparsable or too deep: refused by validate.ts, so nothing is written anyway.
+      if (!nested.success || depth >= MAX_ATTESTOR_DEPTH) continue;
       const inner = translateAttestorSet(nested.data, at.at('attestor'), context, depth + 1);
       authorities.push(...inner.authorities);
       members.push(inner.tree);

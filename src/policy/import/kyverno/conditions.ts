@@ -47,8 +47,8 @@ const CONTEXT_ROOTS = new Set([
 ]);
 const SEGMENT = '(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\\]|\\\\.)+")';
 const FIELD_PATH = new RegExp(`^${SEGMENT}(?:\\.${SEGMENT})*$`);
-const VARIABLE = /^\{\{\s*(.+?)\s*\}\}$/s;
-const REGEX_MATCH = /^\{\{\s*regex_match\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'\{\{\s*(.+?)\s*\}\}'\s*\)\s*\}\}$/s;
+const VARIABLE = /^\{\{([^{}]*)\}\}$/;
+const REGEX_MATCH = /^\{\{\s*regex_match\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*'\{\{([^{}]*)\}\}'\s*\)\s*\}\}$/;
 // Go's time.ParseDuration and Kubernetes' resource.ParseQuantity, as far as telling them apart needs.
 const DURATION = /^[-+]?(?:\d*\.?\d*(?:ns|us|µs|ms|s|m|h))+$|^[-+]?0$/;
 const QUANTITY = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+|[numkMGTPE]i?|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
@@ -103,9 +103,14 @@ function equals(key: string, value: unknown): ConditionTranslation {
   return { ok: true, cel: `${key}.matches(${celString(wildcardRegex(value))})` };
 }
 
+/** Keys longer than this are not read (the expressions matched here are short; this bounds the cost). */
+const MAX_KEY_LENGTH = 1024;
+
 export function translateCondition(condition: Condition): ConditionTranslation {
   const { key, operator, value } = condition;
   if (typeof key !== 'string') return { ok: false, problem: 'the key is not a JMESPath variable' };
+  if (key.length > MAX_KEY_LENGTH)
+    return { ok: false, problem: `the key is longer than ${MAX_KEY_LENGTH} characters` };
   if (operator !== 'Equals' && operator !== 'NotEquals')
     return {
       ok: false,
@@ -115,7 +120,7 @@ export function translateCondition(condition: Condition): ConditionTranslation {
     translation.ok && operator === 'NotEquals' ? { ok: true, cel: `!(${translation.cel})` } : translation;
   const regex = REGEX_MATCH.exec(key);
   if (regex) {
-    const path = fieldPath(regex[2] as string);
+    const path = fieldPath((regex[2] as string).trim());
     if (path === undefined)
       return { ok: false, problem: `${JSON.stringify(regex[2])} is not a field of the predicate` };
     if (typeof value !== 'boolean')
@@ -126,11 +131,11 @@ export function translateCondition(condition: Condition): ConditionTranslation {
   }
   const variable = VARIABLE.exec(key);
   if (!variable) return { ok: false, problem: 'the key is not a single {{ … }} variable' };
-  const path = fieldPath(variable[1] as string);
+  const path = fieldPath((variable[1] as string).trim());
   if (path === undefined)
     return {
       ok: false,
-      problem: `${JSON.stringify(variable[1])} is a JMESPath expression, not a plain field of the predicate`,
+      problem: `${JSON.stringify((variable[1] as string).trim())} is a JMESPath expression, not a plain field of the predicate`,
     };
   return negate(equals(path, value));
 }

@@ -44,8 +44,12 @@ function needed(operator: string, value: number): number | undefined {
   return undefined;
 }
 
+/** Expressions longer than this are not read (the shapes matched here are short; this bounds the cost). */
+const MAX_EXPRESSION_LENGTH = 2048;
+
 export function readValidation(expression: string): Validation | undefined {
   const text = expression.trim();
+  if (text.length > MAX_EXPRESSION_LENGTH) return undefined;
   const signatures = SIGNATURES.exec(text);
   if (signatures) {
     const attestors = attestorNames(signatures[3] as string);

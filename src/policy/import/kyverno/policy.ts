@@ -150,7 +150,7 @@ function resolveVariable(
   configMaps: ReadonlyMap<string, { where: string; data: Readonly<Record<string, string>> }>,
 ): string | undefined {
   if (!text.includes('{{')) return text;
-  const match = CONFIGMAP_VARIABLE.exec(text);
+  const match = text.length <= 512 ? CONFIGMAP_VARIABLE.exec(text) : null;
   const entry = match ? configMaps.get(match[1] as string) : undefined;
   const key = match ? ((match[2] ?? match[3]) as string) : '';
   const value = entry?.data[key];
