@@ -6,7 +6,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderDraft, type SourceTool } from '../../src/policy/import/index.js';
+import {
+  readImportSource,
+  renderDraft,
+  type SourceDocument,
+  type SourceTool,
+} from '../../src/policy/import/index.js';
 import {
   FIXTURES,
   hasNotation,
@@ -16,6 +21,7 @@ import {
   policies,
   reportLines,
   specOf,
+  unreported,
 } from './helpers.js';
 
 function files(dir: string): string[] {
@@ -99,9 +105,34 @@ describe('fixtures from the source tools: every one imports, lints and is report
           for (const entry of own) expect(rendered).toContain(`CHANGED: ${entry.path}`);
         }
         await expectLints(imported, file);
+        // What became of every field of every policy document is in the report.
+        for (const document of await sourceDocuments(tool, file))
+          expect(
+            unreported(imported, document.source, document.document, document.value),
+            document.source,
+          ).toEqual([]);
         for (const document of imported.documents.filter(hasNotation)) expectNotationShape(document);
       });
 });
+
+/** The documents of a fixture that hold policy: what the report must account for field by field. */
+async function sourceDocuments(tool: SourceTool, file: string): Promise<SourceDocument[]> {
+  const read = await readImportSource(join(FIXTURES, file), async () => '');
+  const policyKinds = new Set([
+    'ClusterPolicy',
+    'Policy',
+    'ImageValidatingPolicy',
+    'NamespacedImageValidatingPolicy',
+    'Verifier',
+    'NamespacedVerifier',
+  ]);
+  return read.documents.filter((document) => {
+    const value = document.value as { kind?: unknown };
+    // Connaisseur values are one policy document as a whole (the chart's own settings aside).
+    if (tool === 'connaisseur') return false;
+    return typeof value.kind === 'string' && policyKinds.has(value.kind);
+  });
+}
 
 /** The written documents load in vouch (Notation authorities aside until their format lands). */
 async function expectLints(imported: Imported, file: string): Promise<void> {
@@ -159,7 +190,7 @@ describe('Kyverno fixtures, field by field', () => {
     });
     expect(specOf(policy).match).toBeUndefined();
     expect(specOf(policy).authorities[0]?.ctlog).toBeUndefined();
-    expect(reportLines(imported, 'rekor.ignoreTlog')[0]).toContain('translated');
+    expect(reportLines(imported, 'keys.rekor: ignoreTlog: no transparency log')[0]).toContain('translated');
     expect(reportLines(imported, 'no-match-policy: allow')).toHaveLength(1);
     expect(imported.documents.find((document) => document['no-match-policy'] !== undefined)).toEqual({
       'no-match-policy': 'allow',
@@ -392,6 +423,16 @@ describe('Ratify fixtures, field by field', () => {
     expect(specOf(policies(imported)[0]).authorities[0]).toMatchObject({
       keyless: { identities: [{ issuer: 'https://github.com/login/oauth', subject: 'sozercan@gmail.com' }] },
     });
+  });
+
+  it('a v1alpha1 Policy named regopolicy is a Rego policy (its type is its name): dropped, not read as "all"', async () => {
+    const imported = await importFixture(
+      'ratify',
+      'ratify/samples/clustered-policy-config_v1alpha1_policy_rego.yaml',
+    );
+    expect(reportLines(imported, 'Rego policy over verifier reports')[0]).toContain('not translated  spec:');
+    expect(reportLines(imported, 'artifactVerificationPolicies')).toEqual([]);
+    expect(imported.exit).toBe(1);
   });
 
   it("the library's constraint sets the mode and its namespaces are reported", async () => {

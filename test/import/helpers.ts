@@ -85,3 +85,50 @@ export function specOf(policy: Record<string, unknown> | undefined): PolicySpec 
   if (policy === undefined) throw new Error('no such policy was written');
   return policy.spec as PolicySpec;
 }
+
+/** The field paths of a document's leaves (`spec.rules[0].name`), as the report writes paths. */
+function leaves(value: unknown, prefix: string, out: string[]): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.push(prefix);
+    value.forEach((item, index) => {
+      leaves(item, `${prefix}[${index}]`, out);
+    });
+    return;
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) out.push(prefix);
+    for (const key of keys) {
+      const path = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)
+        ? prefix === ''
+          ? key
+          : `${prefix}.${key}`
+        : `${prefix}[${JSON.stringify(key)}]`;
+      leaves((value as Record<string, unknown>)[key], path, out);
+    }
+    return;
+  }
+  out.push(prefix);
+}
+
+/**
+ * The fields of a source document that no report entry speaks for: an entry covers its path and
+ * everything under it. `apiVersion`, `kind` and `metadata` are identity, named in every section heading.
+ */
+export function unreported(imported: Imported, source: string, document: number, value: unknown): string[] {
+  const scopes = new Set(
+    imported.result.scopes
+      .filter((scope) => scope.location.source === source && scope.location.document === document)
+      .map((scope) => scope.id),
+  );
+  const paths = imported.result.entries
+    .filter((entry) => scopes.has(entry.scope) && entry.path !== '')
+    .map((entry) => entry.path);
+  const out: string[] = [];
+  leaves(value, '', out);
+  return out.filter(
+    (leaf) =>
+      !/^(apiVersion|kind|metadata)\b/.test(leaf) &&
+      !paths.some((path) => leaf === path || leaf.startsWith(`${path}.`) || leaf.startsWith(`${path}[`)),
+  );
+}

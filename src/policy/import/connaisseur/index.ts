@@ -100,8 +100,8 @@ export function importConnaisseur(documents: readonly SourceDocument[]): ImportR
       for (const issue of features.invalid) scope.refuse(issue.path, issue.message);
       if (features.value !== undefined) translateFeatures(features.value, scope.at('application.features'));
     }
-    if (config.logLevel !== undefined || config.logFormat !== undefined)
-      scope.ignored(`${prefix}logLevel`, 'logging settings');
+    for (const field of ['logLevel', 'logFormat'] as const)
+      if (config[field] !== undefined) scope.ignored(`${prefix}${field}`, 'logging settings');
   }
   if (values.alerting !== undefined)
     scope.dropped('alerting', 'alerting is not translated: vouch reports through its metrics and logs');
@@ -110,6 +110,16 @@ export function importConnaisseur(documents: readonly SourceDocument[]): ImportR
   const rules = parseRules(config.policy, scope.at(`${prefix}policy`));
   if (validators === undefined || rules === undefined) return builder.finish();
   translateRules(rules, validators, scope, prefix, documents[0] as SourceDocument);
+  // Every validator is accounted for: read through the rules that name it, or unused.
+  const used = new Set(rules.map((rule) => rule.validator ?? 'default'));
+  (config.validators as unknown[]).forEach((value, index) => {
+    const name = isRecord(value) ? String(value.name) : '';
+    const path = `${prefix}validators[${index}]`;
+    if (!used.has(name)) scope.ignored(path, `validator ${name}: no rule uses it`);
+    else if (validators.get(name)?.type === 'notaryv1')
+      scope.dropped(path, `validator ${name}: notaryv1 is not translated (see the rules that use it)`);
+    else scope.translated(path, `validator ${name}: read by the rules that use it`);
+  });
   return builder.finish();
 }
 

@@ -67,6 +67,9 @@ export function validatorChecks(
         ? { authorities: [{ name: 'allow', static: { action: 'pass' } }] }
         : fail('static deny');
     case 'notaryv1':
+      for (const field of ['trustRoot', 'delegations'] as const)
+        if (rule.with?.[field] !== undefined)
+          scope.ignored(`with.${field}`, 'not used: notaryv1 is not translated');
       scope.dropped(
         'validator',
         `${validator.name} is a notaryv1 (Docker Content Trust) validator: vouch does not verify Notary v1 signatures, and Docker has retired its Notary service; these images are denied (static fail) until the rule names a cosign or notation validator`,
@@ -99,6 +102,13 @@ function cosignChecks(
     scope.translated('with.trustRoot', `${roots}: Connaisseur denies these images → static fail`);
     return fail(roots);
   }
+  if (options.trustRoot !== undefined)
+    scope.translated(
+      'with.trustRoot',
+      options.trustRoot === '*'
+        ? '"*": every trust root of the validator'
+        : `trust root ${options.trustRoot}`,
+    );
   const tlog = options.verifyInTransparencyLog ?? true;
   const sct = options.verifySCT ?? true;
   const host = validator.host ?? {};
@@ -256,6 +266,16 @@ function cosignAuthority(
 
 function notationChecks(validator: NotationValidator, rule: Rule, scope: Scope): RuleChecks {
   const options = rule.with ?? {};
+  if (options.trustRoot !== undefined)
+    scope.translated(
+      'with.trustRoot',
+      options.trustRoot === '*'
+        ? '"*": every trust root of the validator'
+        : `trust root ${options.trustRoot}`,
+    );
+  for (const field of ['verificationLevel', 'verifyTimestamp'] as const)
+    if (options[field] !== undefined)
+      scope.translated(`with.${field}`, `${options[field]} → signatureVerification`);
   const roots = selectRoots([options.trustRoot ?? 'default'], validator.trustRoots);
   if (typeof roots === 'string') {
     scope.translated('with.trustRoot', `${roots}: Connaisseur denies these images → static fail`);

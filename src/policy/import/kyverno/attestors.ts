@@ -38,6 +38,18 @@ function failing(name: string, message: string): AuthorityBody {
   return { name, static: { action: 'fail', message } };
 }
 
+/** A key entry that is not imported: its other settings are reported as unused. */
+function notImported(
+  scope: Scope,
+  keys: NonNullable<Attestor['keys']>,
+  name: string,
+  message: string,
+): AuthorityBody {
+  for (const field of ['rekor', 'ctlog', 'signatureAlgorithm'] as const)
+    if (keys[field] !== undefined) scope.ignored(field, 'not used: this entry is not imported');
+  return failing(name, message);
+}
+
 /** An attestor set (and its nested sets) as authorities and the count over them. */
 export function translateAttestorSet(
   set: AttestorSet,
@@ -116,7 +128,11 @@ function translateEntry(entry: Attestor, scope: Scope, context: AttestorContext)
 }
 
 function hashAlgorithm(value: string | undefined, scope: Scope, path: string): Record<string, unknown> {
-  if (value === undefined || value === 'sha256') return {};
+  if (value === undefined) return {};
+  if (value === 'sha256') {
+    scope.translated(path, 'sha256, the default hash');
+    return {};
+  }
   scope.translated(path, `${value} → key.hashAlgorithm`);
   return { hashAlgorithm: value };
 }
@@ -129,7 +145,7 @@ function keyTlog(
 ): Record<string, unknown> | undefined {
   const rekor = entry.rekor;
   if (rekor?.ignoreTlog === true) {
-    scope.translated('rekor.ignoreTlog', 'no transparency log: the key alone vouches (no ctlog)');
+    scope.translated('rekor', 'ignoreTlog: no transparency log, the key alone vouches (no ctlog)');
     return undefined;
   }
   const url = rekor?.url ?? PUBLIC_REKOR;
@@ -165,7 +181,7 @@ function keyAuthority(
       keys.kms !== undefined ? 'kms' : 'publicKeys',
       'kms keys are not supported by vouch (it reads no KMS): this entry never verifies (static fail) until you give the exported public key (cosign public-key --key <kms-uri>)',
     );
-    return failing(name, 'kms key not imported: give the exported public key');
+    return notImported(scope, keys, name, 'kms key not imported: give the exported public key');
   }
   const secret = keys.secret ?? secretOf(keys.publicKeys);
   if (secret !== undefined) {
@@ -176,11 +192,11 @@ function keyAuthority(
     key = { secretRef: { name: secret.name } };
   } else {
     const text = context.resolve(keys.publicKeys ?? '', scope, 'publicKeys');
-    if (text === undefined) return failing(name, 'public key not imported');
+    if (text === undefined) return notImported(scope, keys, name, 'public key not imported');
     const parsed = publicKeys(text);
     if (!parsed.ok) {
       scope.dropped('publicKeys', `${parsed.problem}: this entry never verifies (static fail)`);
-      return failing(name, `public key not imported: ${parsed.problem}`);
+      return notImported(scope, keys, name, `public key not imported: ${parsed.problem}`);
     }
     key = { data: parsed.value[0] };
     scope.translated('publicKeys', '→ key.data');

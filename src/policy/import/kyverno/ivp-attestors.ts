@@ -148,7 +148,15 @@ function cosign(att: CosignAttestor, name: string, scope: Scope, trust: IvpTrust
     if (att.keyless.additionalExtensions !== undefined)
       scope.dropped('keyless.additionalExtensions', 'vouch does not check these certificate extensions');
     if (trustRoot !== undefined) keyless.trustRootRef = trustRoot;
-    if (ctlog?.insecureIgnoreSCT === true) keyless.insecureIgnoreSCT = true;
+    if (ctlog?.insecureIgnoreSCT === true) {
+      keyless.insecureIgnoreSCT = true;
+      scope.translated('ctlog.insecureIgnoreSCT', '→ keyless.insecureIgnoreSCT');
+    }
+    if (ctlog?.url !== undefined)
+      scope.translated(
+        'ctlog.url',
+        `${ctlog.url}: entries checked offline with ${trustRoot !== undefined ? 'the TrustRoot' : 'the public-good'} log keys`,
+      );
     if (ignoreTlog)
       scope.changed(
         'ctlog.insecureIgnoreTlog',

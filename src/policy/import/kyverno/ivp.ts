@@ -40,7 +40,9 @@ export function translateImageValidatingPolicy(
   if (globs.length === 0) return;
 
   const authorities = new Map<string, AuthorityBody>();
+  if (spec.attestors.length === 0) scope.translated('spec.attestors', 'none');
   spec.attestors.forEach((attestor, i) => {
+    scope.translated(`spec.attestors[${i}].name`, `→ authority ${kubernetesName(attestor.name)}`);
     authorities.set(
       attestor.name,
       translateIvpAttestor(attestor, scope.at(`spec.attestors[${i}]`), {
@@ -55,6 +57,12 @@ export function translateImageValidatingPolicy(
   });
   const attestations = new Map<string, { predicateType?: string; problem?: string }>();
   (spec.attestations ?? []).forEach((attestation, i) => {
+    scope.translated(`spec.attestations[${i}].name`, '→ attestation name');
+    if (attestation.referrer !== undefined)
+      scope.dropped(
+        `spec.attestations[${i}].referrer`,
+        `a referrer of artifact type ${JSON.stringify(attestation.referrer.type)} is not an in-toto attestation: validations reading it never pass (static fail)`,
+      );
     if (attestation.intoto !== undefined) {
       attestations.set(attestation.name, { predicateType: attestation.intoto.type });
       scope.translated(
@@ -290,6 +298,11 @@ function matchEntries(policy: ImageValidatingPolicy, scope: Scope): Record<strin
         'a ClusterImagePolicy applies in every namespace and to every resource of its kinds',
       );
   const controllers = policy.spec.autogen?.podControllers?.controllers;
+  if (policy.spec.autogen !== undefined)
+    scope.translated(
+      'spec.autogen',
+      `pod controllers ${controllers === undefined ? '(default)' : JSON.stringify(controllers)}: read with matchConstraints`,
+    );
   if (kinds.has('*') || kinds.size === 0) return [];
   if (
     kinds.size === 1 &&
@@ -384,6 +397,19 @@ function settings(policy: ImageValidatingPolicy, scope: Scope): void {
     scope.changed(
       'spec.validationConfigurations.required',
       'vouch always requires every matching policy to pass',
+    );
+  else if (configuration?.required === true)
+    scope.translated(
+      'spec.validationConfigurations.required',
+      'vouch requires every matching policy to pass',
+    );
+  if (
+    configuration?.verifyDigest !== undefined &&
+    !(configuration.mutateDigest === false && configuration.verifyDigest)
+  )
+    scope.translated(
+      'spec.validationConfigurations.verifyDigest',
+      `${configuration.verifyDigest}: vouch verifies by digest`,
     );
   if (policy.status !== undefined) scope.ignored('status', 'written by Kyverno');
 }

@@ -65,14 +65,22 @@ function translateRule(
   annotations: Readonly<Record<string, string>>,
   context: KyvernoContext,
 ): void {
-  for (const part of ['mutate', 'validate', 'generate'] as const)
-    if (rule[part] !== undefined)
-      scope.dropped(
-        part,
-        `a ${part} rule is not image verification: keep it in Kyverno (vouch imports verifyImages)`,
-      );
   const entries = rule.verifyImages ?? [];
-  if (entries.length === 0) return;
+  const parts = (['mutate', 'validate', 'generate'] as const).filter((part) => rule[part] !== undefined);
+  if (entries.length === 0) {
+    scope.dropped(
+      '',
+      `a ${parts.join(', ') || 'rule'} without verifyImages is not image verification: keep it in Kyverno (vouch imports verifyImages)`,
+    );
+    return;
+  }
+  for (const part of parts)
+    scope.dropped(
+      part,
+      `a ${part} rule is not image verification: keep it in Kyverno (vouch imports verifyImages)`,
+    );
+  const baseName = kubernetesName(policy.metadata.name, rule.name);
+  scope.translated('name', `the rule's policies are named ${baseName}[-…]`);
   const configMaps = contextConfigMaps(rule, scope, context);
   if (rule.preconditions !== undefined) {
     if (isDeleteSkip(rule.preconditions))
@@ -93,8 +101,13 @@ function translateRule(
   if (rule.skipBackgroundRequests !== undefined)
     scope.ignored('skipBackgroundRequests', 'Kyverno background controller setting');
   const match = translateMatch(rule.match, rule.exclude, annotations, scope);
-  if (!match.applies) return;
-  const baseName = kubernetesName(policy.metadata.name, rule.name);
+  if (!match.applies) {
+    scope.dropped(
+      'verifyImages',
+      'the rule applies to no kind vouch checks: its image verification is not imported',
+    );
+    return;
+  }
   for (const [index, iv] of entries.entries())
     translateImageVerification(
       iv,

@@ -50,10 +50,12 @@ function convertDeprecated(
         ...(iv.roots !== undefined && { roots: iv.roots }),
       };
     if (legacy.keys !== undefined || legacy.keyless !== undefined)
-      scope.translated(
-        iv.key !== undefined ? 'key' : 'issuer',
-        '→ an attestor (deprecated field, converted as Kyverno converts it)',
-      );
+      for (const field of ['key', 'issuer', 'subject', 'roots'] as const) {
+        if (iv[field] === undefined) continue;
+        if ((field === 'key') === (legacy.keys !== undefined))
+          scope.translated(field, '→ an attestor (deprecated field, converted as Kyverno converts it)');
+        else scope.ignored(field, "Kyverno's conversion does not read it beside a key");
+      }
   } else if (iv.roots !== undefined || iv.subject !== undefined) {
     legacy = {
       keyless: {
@@ -294,6 +296,15 @@ function settings(iv: ImageVerification, scope: Scope): void {
       );
     else scope.flag('mutateDigest', 'false: vouch webhook --digest-mutation none leaves images as written');
   }
+  if (iv.verifyDigest !== undefined && !(verifyDigest && !mutate))
+    scope.translated(
+      'verifyDigest',
+      verifyDigest
+        ? 'true: vouch verifies by digest and pins it'
+        : 'false: vouch verifies the digest a tag resolves to',
+    );
+  if (iv.repository !== undefined)
+    scope.translated('repository', `signatures read from ${iv.repository} → source.oci`);
   if (iv.required === false)
     scope.changed(
       'required',

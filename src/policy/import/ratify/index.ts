@@ -157,6 +157,11 @@ function readVerifier(entry: Entry, context: VerifierContext): void {
   if (spec === undefined) return;
   const type = spec.type ?? spec.name;
   const name = isRecord(entry.value.metadata) ? String(entry.value.metadata.name) : type;
+  entry.scope.translated(spec.type !== undefined ? 'spec.type' : 'spec.name', `a ${type} verifier`);
+  if (spec.type !== undefined) entry.scope.translated('spec.name', 'the verifier plugin name');
+  if (spec.artifactTypes !== undefined)
+    entry.scope.translated('spec.artifactTypes', `${spec.artifactTypes}: the signatures it reads`);
+  if (spec.version !== undefined) entry.scope.ignored('spec.version', 'plugin version');
   if (spec.address !== undefined || spec.source !== undefined)
     entry.scope.ignored('spec.source', 'where Ratify downloads plugins from');
   if (type === 'notation') notationVerifier(name, spec.parameters ?? {}, entry.scope, context);
@@ -199,7 +204,12 @@ function readStore(entry: Entry): void {
 
 function readPolicy(entry: Entry): void {
   const spec = isRecord(entry.value.spec) ? entry.value.spec : {};
-  if (spec.type === 'rego-policy') {
+  const metadata = isRecord(entry.value.metadata) ? entry.value.metadata : {};
+  // v1beta1 names the policy type in spec.type; v1alpha1 in metadata.name (regopolicy | configpolicy).
+  const rego = spec.type !== undefined ? spec.type === 'rego-policy' : metadata.name === 'regopolicy';
+  if (spec.type !== undefined)
+    entry.scope.translated('spec.type', `${String(spec.type)}: how verifier reports are judged`);
+  if (rego) {
     entry.scope.dropped(
       'spec',
       'a Rego policy over verifier reports is not translated: vouch requires every matching ClusterImagePolicy to pass',
@@ -207,6 +217,9 @@ function readPolicy(entry: Entry): void {
     return;
   }
   const parameters = isRecord(spec.parameters) ? spec.parameters : {};
+  for (const key of Object.keys(parameters))
+    if (key !== 'artifactVerificationPolicies')
+      entry.scope.ignored(`spec.parameters.${key}`, 'not read by a config policy');
   const policies = isRecord(parameters.artifactVerificationPolicies)
     ? parameters.artifactVerificationPolicies
     : {};

@@ -65,6 +65,12 @@ export function notationVerifier(
       "certificate directories inside Ratify's pod are not imported: name CertificateStore or KeyManagementProvider resources in verificationCertStores",
     );
   checkDocument(doc, scope.at('spec.parameters.trustPolicyDoc'));
+  scope.translated('spec.parameters.trustPolicyDoc.version', doc.version);
+  if (parsed.value.verificationCertStores !== undefined)
+    scope.translated(
+      'spec.parameters.verificationCertStores',
+      "trust stores, resolved through the input's CertificateStore and KeyManagementProvider resources",
+    );
   // The legacy form {name: [refs]} means CA trust stores.
   const byType = new Map<string, Map<string, string[]>>();
   for (const [key, value] of Object.entries(stores)) {
@@ -121,10 +127,7 @@ export function notationVerifier(
       );
     }
     if (failure !== undefined) {
-      at.dropped(
-        'trustStores',
-        `${failure}: these images are denied (static fail) until the certificates are given`,
-      );
+      at.dropped('', `${failure}: these images are denied (static fail) until the certificates are given`);
       emit(
         at,
         name,
