@@ -7,34 +7,7 @@
 import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { describeError } from '../../errors.js';
 import publicGoodJson from '../../verify/trust/public-good.trusted_root.json' with { type: 'json' };
-
-const LABEL = /^[A-Z0-9 ]{1,64}$/;
-
-/**
- * The PEM blocks of a text, each with its label. Scanned with indexOf, front to back, so that a
- * hostile text (many BEGIN lines, no END) costs linear time — a backtracking regular expression
- * would cost quadratic.
- */
-export function pemBlocks(text: string): { label: string; text: string }[] {
-  const blocks: { label: string; text: string }[] = [];
-  let at = 0;
-  for (;;) {
-    const begin = text.indexOf('-----BEGIN ', at);
-    if (begin < 0) return blocks;
-    const labelEnd = text.indexOf('-----', begin + 11);
-    if (labelEnd < 0) return blocks;
-    const label = text.slice(begin + 11, labelEnd);
-    if (!LABEL.test(label)) {
-      at = begin + 11;
-      continue;
-    }
-    const end = `-----END ${label}-----`;
-    const close = text.indexOf(end, labelEnd + 5);
-    if (close < 0) return blocks;
-    blocks.push({ label, text: text.slice(begin, close + end.length) });
-    at = close + end.length;
-  }
-}
+import { pemBlocks } from '../compile/pem.js';
 
 export type Material<T> = { ok: true; value: T } | { ok: false; problem: string };
 
