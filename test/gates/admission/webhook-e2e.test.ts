@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cip } from '../../engine/helpers.js';
 import { tempDir, waitFor } from '../../harness/index.js';
+import { type AdmissionResponse, type RunningWebhook, startWebhookProcess } from '../../harness/webhook.js';
 import { applyJsonPatch, decodePatch } from './json-patch.js';
 import { createMount, updateMount } from './mounts.js';
 import { KINDS, POD_SPEC_POINTER, podSpec, review, workload } from './reviews.js';
 import { type SignedWorld, startSignedWorld, worldPolicies } from './signed-images.js';
-import { type AdmissionResponse, type RunningWebhook, startWebhookProcess } from './webhook-process.js';
 
 let world: SignedWorld;
 let policyDir: string;

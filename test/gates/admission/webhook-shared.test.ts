@@ -13,10 +13,10 @@ import {
   type TestRedis,
   tempDir,
 } from '../../harness/index.js';
+import { type RunningWebhook, startWebhookProcess } from '../../harness/webhook.js';
 import { createMount } from './mounts.js';
 import { podSpec, review, workload } from './reviews.js';
 import { type SignedWorld, startSignedWorld, worldPolicies } from './signed-images.js';
-import { type RunningWebhook, startWebhookProcess } from './webhook-process.js';
 
 describe('webhook replicas sharing verdicts through Redis', () => {
   let world: SignedWorld;

@@ -3,18 +3,12 @@
  * loopback port, with its own serving certificate, and the client side a test needs: AdmissionReviews
  * posted over HTTPS, and the figures read back from its /metrics.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { generateWebhookCertificates } from '../../../src/gates/admission/certs.js';
-import {
-  freePort,
-  type ManagedProcess,
-  startProcess,
-  tempDir,
-  VOUCH_BIN,
-  waitFor,
-} from '../../harness/index.js';
+import { generateWebhookCertificates } from '../../src/gates/admission/certs.js';
+import { VOUCH_BIN } from './cli.js';
+import { freePort, type ManagedProcess, startProcess, tempDir, waitFor } from './processes.js';
 
 const SERVICE = 'vouch-webhook';
 const NAMESPACE = 'vouch-system';
@@ -31,8 +25,17 @@ export interface AdmissionResponse {
 export interface RunningWebhook {
   url: string;
   process: ManagedProcess;
-  /** Posts a body (JSON-encoded unless a string) and returns the HTTP status and the parsed answer. */
-  post(path: string, body: unknown, contentType?: string): Promise<{ status: number; body: unknown }>;
+  /**
+   * Posts a body (JSON-encoded unless a string) and returns the HTTP status and the parsed answer.
+   * `waitMs`: give up (reject) when no answer has come by then, as the API server does after the
+   * webhook's `timeoutSeconds`.
+   */
+  post(
+    path: string,
+    body: unknown,
+    contentType?: string,
+    options?: { waitMs?: number },
+  ): Promise<{ status: number; body: unknown }>;
   /** Posts an AdmissionReview to `/validate` or `/mutate` and returns its `response` (HTTP 200 required). */
   admit(body: unknown, endpoint?: 'validate' | 'mutate'): Promise<AdmissionResponse>;
   get(path: string): Promise<{ status: number; text: string }>;
@@ -41,6 +44,8 @@ export interface RunningWebhook {
   counter(name: string, labels?: Record<string, string>): Promise<number>;
   /** Registry requests made so far (`vouch_registry_requests_total`, every registry and status). */
   registryRequests(): Promise<number>;
+  /** The most memory the process has held so far (VmHWM, peak resident set size), in bytes. */
+  peakRssBytes(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ export interface WebhookProcessOptions {
   policy: string[];
   /** Further flags (`--digest-mutation all`, `--cache redis://…`, …). */
   args?: string[];
+  /** Flags for node itself (`--max-old-space-size=384`). */
+  nodeOptions?: string[];
   env?: Record<string, string>;
 }
 
@@ -84,6 +91,7 @@ export async function startWebhookProcess(options: WebhookProcessOptions): Promi
   const child = startProcess(
     process.execPath,
     [
+      ...(options.nodeOptions ?? []),
       VOUCH_BIN,
       'webhook',
       ...options.policy.flatMap((path) => ['--policy', path]),
@@ -108,12 +116,18 @@ export async function startWebhookProcess(options: WebhookProcessOptions): Promi
     const response = await request(`${url}${path}`, { dispatcher: agent });
     return { status: response.statusCode, text: await response.body.text() };
   };
-  const post = async (path: string, body: unknown, contentType = 'application/json') => {
+  const post = async (
+    path: string,
+    body: unknown,
+    contentType = 'application/json',
+    options: { waitMs?: number } = {},
+  ) => {
     const response = await request(`${url}${path}`, {
       method: 'POST',
       dispatcher: agent,
       headers: { 'content-type': contentType },
       body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(options.waitMs !== undefined && { headersTimeout: options.waitMs, bodyTimeout: options.waitMs }),
     });
     return { status: response.statusCode, body: (await response.body.json()) as unknown };
   };
@@ -150,6 +164,12 @@ export async function startWebhookProcess(options: WebhookProcessOptions): Promi
     },
     async registryRequests() {
       return sumSamples(await metrics(), 'vouch_registry_requests_total');
+    },
+    async peakRssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+      if (kib === undefined) throw new Error(`no VmHWM in /proc/${child.pid}/status`);
+      return Number(kib) * 1024;
     },
     async stop() {
       await child.stop();
