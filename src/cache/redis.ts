@@ -29,12 +29,19 @@ export interface RedisCacheOptions {
   connectTimeoutMs?: number;
   /** Prefix of every key (default `vouch:`), so that several deployments can share one Redis. */
   keyPrefix?: string;
+  /**
+   * Largest value read or written (default 2 MiB: a sealed artefact of the 1 MiB the artefact cache
+   * keeps is about 1.4 MB). A larger value is not vouch's: it is refused, counted as forged, and never
+   * read whole — at most this many bytes of it leave Redis.
+   */
+  maxValueBytes?: number;
   logger?: CacheLogger;
 }
 
 type Client = ReturnType<typeof createClient>;
 
 const FORGED_LOG_INTERVAL_MS = 10_000;
+export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
 const FAILED: unique symbol = Symbol('failed');
 
 export class RedisCache implements CacheBackend {
@@ -44,6 +51,7 @@ export class RedisCache implements CacheBackend {
   private readonly hmacKey: Buffer;
   private readonly commandTimeoutMs: number;
   private readonly keyPrefix: string;
+  private readonly maxValueBytes: number;
   private readonly logger: CacheLogger;
   private readonly target: string;
   private degraded = true;
@@ -54,6 +62,7 @@ export class RedisCache implements CacheBackend {
     this.hmacKey = options.hmacKey;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 250;
     this.keyPrefix = options.keyPrefix ?? 'vouch:';
+    this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.logger = options.logger ?? silentLogger;
     this.target = redactUrl(options.url);
     this.client = createClient({
@@ -159,26 +168,41 @@ export class RedisCache implements CacheBackend {
 
   async get(namespace: CacheNamespace, key: string, options?: CacheCallOptions): Promise<string | undefined> {
     const redisKey = this.redisKey(namespace, key);
-    const value = await this.command(() => this.client.get(redisKey), options);
+    // One byte more than the limit, never the whole value: a 300 MB value must not be read to be refused.
+    const value = await this.command(() => this.client.getRange(redisKey, 0, this.maxValueBytes), options);
     if (value === FAILED) {
       this.metrics.add(namespace, 'errors');
       return undefined;
     }
-    if (value === null) return undefined;
-    const opened = open(this.hmacKey, namespace, key, String(value));
-    if (opened.ok) return opened.payload;
-    if (opened.reason === 'forged') {
-      this.metrics.add(namespace, 'forged');
-      const now = Date.now();
-      if (now - this.lastForgedLog >= FORGED_LOG_INTERVAL_MS) {
-        this.lastForgedLog = now;
-        this.logger.warn(
-          { redis: this.target, namespace, key: redisKey },
-          'cache: ignoring a Redis entry that fails its HMAC check (written by something without the key)',
-        );
-      }
+    // GETRANGE answers "" for a missing key; a sealed entry is never empty.
+    const text = String(value);
+    if (text === '') return undefined;
+    if (Buffer.byteLength(text) > this.maxValueBytes) {
+      this.forged(
+        namespace,
+        redisKey,
+        `cache: ignoring a Redis entry larger than ${this.maxValueBytes} bytes (not written by vouch)`,
+      );
+      return undefined;
     }
+    const opened = open(this.hmacKey, namespace, key, text);
+    if (opened.ok) return opened.payload;
+    if (opened.reason === 'forged')
+      this.forged(
+        namespace,
+        redisKey,
+        'cache: ignoring a Redis entry that fails its HMAC check (written by something without the key)',
+      );
     return undefined;
+  }
+
+  /** Counts a refused entry, and logs it at most every ten seconds (a flood must not flood the log). */
+  private forged(namespace: CacheNamespace, redisKey: string, message: string): void {
+    this.metrics.add(namespace, 'forged');
+    const now = Date.now();
+    if (now - this.lastForgedLog < FORGED_LOG_INTERVAL_MS) return;
+    this.lastForgedLog = now;
+    this.logger.warn({ redis: this.target, namespace, key: redisKey }, message);
   }
 
   async set(
@@ -191,6 +215,8 @@ export class RedisCache implements CacheBackend {
     if (ttlMs <= 0) return;
     const ttl = Math.max(1, Math.round(ttlMs));
     const sealed = seal(this.hmacKey, namespace, key, value, Date.now() + ttl);
+    // What would be refused when read is not written.
+    if (Buffer.byteLength(sealed) > this.maxValueBytes) return;
     const redisKey = this.redisKey(namespace, key);
     const result = await this.command(
       () => this.client.set(redisKey, sealed, { expiration: { type: 'PX', value: ttl } }),

@@ -116,6 +116,30 @@ describe('Redis cache', () => {
     expect(stats.namespaces.tag).toEqual({ hits: 1, misses: 0, writes: 1, forged: 0, errors: 0 });
   });
 
+  it('refuses a value larger than any vouch writes without reading it whole, and counts it as forged', async () => {
+    const logger = recordingLogger();
+    const backend = await connect(redis.url, { logger, maxValueBytes: 64 * 1024 });
+    const verdicts = new VerdictCache<TestVerdict>(backend);
+    const key = `vouch:verdict:${FINGERPRINT}:${REPOSITORY}:${DIGEST}`;
+    // 20 MB under a key the engine reads (issue 15 item 7: a 300 MB value pushed a replica to 1 GB).
+    await raw.set(key, 'x'.repeat(20 * 1024 * 1024));
+    const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await raw.info('stats'))?.[1]);
+    const before = await sent();
+    expect(await verdicts.get(about(DIGEST))).toBeUndefined();
+    // What left Redis for that read (and this INFO call): the limit and a little, not 20 MB.
+    expect((await sent()) - before).toBeLessThan(256 * 1024);
+    expect(backend.stats().namespaces.verdict).toMatchObject({ forged: 1, hits: 0, errors: 0 });
+    expect(logger.lines.some((line) => line.includes('larger than 65536 bytes'))).toBe(true);
+
+    // And vouch does not write what it would refuse to read.
+    const big = { ...passed, errors: ['e'.repeat(100 * 1024)] };
+    await verdicts.put(about(OTHER_DIGEST), { ...big, allowed: false });
+    expect(await raw.exists(`vouch:verdict:${FINGERPRINT}:${REPOSITORY}:${OTHER_DIGEST}`)).toBe(0);
+    // A missing key is a miss, not an empty value.
+    expect(await backend.get('verdict', 'nothing-here')).toBeUndefined();
+    expect(backend.stats().namespaces.verdict.forged).toBe(1);
+  });
+
   it('stores entries with the Redis expiry of their TTL', async () => {
     const backend = await connect();
     await new VerdictCache<TestVerdict>(backend, { passMs: 60_000 }).put(about(DIGEST), passed);

@@ -81,6 +81,7 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
     // An engine replaced by a reload serves the admissions that started with it to their end.
     retireAfterMs: budgetMs + 1000,
   });
+  metrics.watchCache(() => factory.cache.stats());
 
   const { startWebhookServer } = await import('../../gates/admission/server.js');
   let server: Awaited<ReturnType<typeof startWebhookServer>>;

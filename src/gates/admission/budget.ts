@@ -13,11 +13,19 @@ export type BudgetResult<T> = { done: true; value: T } | { done: false };
  */
 export class BudgetTimer {
   readonly expired: Promise<{ done: false }>;
+  /** Whether the budget has passed (then nothing new should start). */
+  fired = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(ms: number) {
     this.expired = new Promise((resolve) => {
-      this.timer = setTimeout(() => resolve({ done: false }), Math.max(0, ms));
+      this.timer = setTimeout(
+        () => {
+          this.fired = true;
+          resolve({ done: false });
+        },
+        Math.max(0, ms),
+      );
     });
   }
 

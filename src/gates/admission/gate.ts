@@ -27,6 +27,7 @@ import {
   type ImageDecision,
   NamespaceRules,
 } from './enforcement.js';
+import { IMAGES_IN_FLIGHT, runBounded, tooManyImages } from './limits.js';
 import { type DigestMutation, mutatesKind, type PinCandidate, planPatch } from './mutation.js';
 import {
   type AdmissionRequest,
@@ -162,6 +163,25 @@ export function deletionSkipReason(
   if (request.operation !== 'UPDATE' || !request.object?.metadata?.deletionTimestamp) return undefined;
   if (!locations.every((location) => changed.get(location) === false)) return undefined;
   return 'object is being deleted and the update changes no image';
+}
+
+/** A request denied as a whole before any image of it was checked (`reason`: its stable reason, for metrics). */
+function deniedUnchecked(
+  request: AdmissionRequest,
+  mode: EnforcementMode,
+  message: string,
+  reason: string,
+): AdmissionOutcome {
+  return {
+    review: buildAdmissionReview({ uid: request.uid, allowed: false, message }),
+    allowed: false,
+    warned: false,
+    mode,
+    images: [],
+    patch: [],
+    denialReasons: [reason],
+    message,
+  };
 }
 
 function admittedUnchecked(request: AdmissionRequest, skipped: string): AdmissionOutcome {
@@ -335,9 +355,11 @@ export class AdmissionGate {
     );
     const deleting = deletionSkipReason(request, locations, changed);
     if (deleting !== undefined) return admittedUnchecked(request, deleting);
-    const unchanged = unchangedImages(locations, changed);
     const namespace = namespaceOf(request);
     const mode = this.rules.modeFor(namespace);
+    const crowded = tooManyImages(locations, request.kind.kind);
+    if (crowded !== undefined) return deniedUnchecked(request, mode, crowded, 'too-many-images');
+    const unchanged = unchangedImages(locations, changed);
     const context: CheckContext = { resource: resourceContext(object), unchanged };
     if (namespace !== undefined) context.namespace = namespace;
     const images = await this.checkImages(locations, context);
@@ -404,16 +426,46 @@ export class AdmissionGate {
     const engineDeadline = this.engineDeadline(started);
     const timer = new BudgetTimer(this.options.budgetMs);
     try {
-      await Promise.all(
-        rest.map(async ([index, image, group]) => {
+      // A few at a time: one object's images never fill the registry client's queue for everyone else.
+      await runBounded(
+        rest,
+        IMAGES_IN_FLIGHT,
+        () => timer.fired,
+        async ([index, image, group]) => {
           const result = await this.evaluate(image, context, active, engineDeadline, timer, started);
           results[index] = evaluated(image, group, result);
-        }),
+        },
+        ([index, image, group]) => {
+          results[index] = evaluated(image, group, this.notStarted(image, started));
+        },
       );
       return results;
     } finally {
       timer.clear();
     }
+  }
+
+  /** The timeout denial of an image whose turn never came before the budget passed. */
+  private notStarted(image: string, started: number): Evaluation {
+    let registry: string | undefined;
+    try {
+      registry = this.parse(image).registry;
+    } catch {
+      registry = undefined;
+    }
+    const reason =
+      (registry !== undefined ? this.problems.describe(registry, started) : undefined) ??
+      "the object's other images took the whole budget";
+    const verdict = timeoutVerdict(image, this.options.budgetMs, reason);
+    this.events.onVerification?.({
+      image,
+      origin: 'timeout',
+      verdict,
+      durationMs: Date.now() - started,
+      shared: false,
+      immediate: false,
+    });
+    return { verdict, origin: 'timeout', shared: false };
   }
 
   /** The engine's cached verdict when it can give it at once (`ImageChecker.peek`), else undefined. */

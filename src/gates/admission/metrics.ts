@@ -3,6 +3,7 @@
  * servers in one process, as in tests, do not collide).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { CACHE_NAMESPACES, type CacheStats } from '../../cache/index.js';
 import type { RequestEvent } from '../../registry/index.js';
 import type { GateEvents } from './gate.js';
 
@@ -37,6 +38,11 @@ export class WebhookMetrics {
     help: 'Time to answer an AdmissionReview, by operation and verdict',
     labelNames: ['operation', 'verdict'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly shed = new Counter({
+    name: 'vouch_admission_shed_total',
+    help: 'Large AdmissionReviews refused with HTTP 429 before being read, because enough were in progress',
     registers: [this.registry],
   });
   readonly malformed = new Counter({
@@ -92,6 +98,16 @@ export class WebhookMetrics {
     help: 'Admissions allowed with warnings about failed checks, by namespace',
     labelNames: ['namespace'] as const,
     registers: [this.registry],
+  });
+  /** Where the cache figures come from (`watchCache`); read when /metrics is scraped. */
+  private cacheStats: (() => CacheStats) | undefined;
+  private readonly shownForged = { verdict: 0, tag: 0, artefact: 0 };
+  readonly cacheForged = new Counter({
+    name: 'vouch_cache_forged_total',
+    help: 'Cache entries refused because they failed their HMAC check, did not hash to their digest, or were larger than any vouch writes, by namespace',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+    collect: () => this.collectCache(),
   });
   readonly policyReloads = new Counter({
     name: 'vouch_policy_reloads_total',
@@ -149,6 +165,27 @@ export class WebhookMetrics {
         (hit ? this.lookups.hit : this.lookups.miss)[source]++;
       },
     };
+  }
+
+  /** Reports the cache's own counts (forged entries) on every scrape. */
+  watchCache(stats: () => CacheStats): void {
+    this.cacheStats = stats;
+    // Every namespace shows, at 0, from the first scrape.
+    for (const namespace of CACHE_NAMESPACES) this.cacheForged.inc({ namespace }, 0);
+  }
+
+  private collectCache(): void {
+    const stats = this.cacheStats?.();
+    if (stats === undefined) return;
+    // The cache counts since it was opened: the counter is set to that, never moved back.
+    for (const namespace of CACHE_NAMESPACES) {
+      const forged = stats.namespaces[namespace].forged;
+      const shown = this.shownForged[namespace];
+      if (forged > shown) {
+        this.cacheForged.inc({ namespace }, forged - shown);
+        this.shownForged[namespace] = forged;
+      }
+    }
   }
 
   private flushLookups(): void {

@@ -20,6 +20,7 @@ import {
   type GateOptions,
   namespaceOf,
 } from './gate.js';
+import { LargeReviews } from './limits.js';
 import { type AdmissionVerdictLabel, WebhookMetrics } from './metrics.js';
 import { type CheckerFactory, PolicyWatcher } from './policy-watcher.js';
 import { type AdmissionRequest, buildAdmissionReview, parseAdmissionReview } from './review.js';
@@ -117,6 +118,24 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   });
   // The API server sends application/json only; anything else is refused (400) rather than guessed at.
   app.removeContentTypeParser('text/plain');
+  // A burst of large reviews is shed (429) before their bodies are read: memory and the event loop stay
+  // bounded, and small reviews (nearly all of them) are never refused.
+  const large = new LargeReviews();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const slot = large.enter(request.headers['content-length']);
+    if (slot === 'small') return;
+    if (slot === 'busy') {
+      metrics.shed.inc();
+      request.log.warn({ event: 'review-shed', bytes: request.headers['content-length'] }, 'busy');
+      // The unread body is discarded as it arrives: the connection stays usable for the next review.
+      return reply
+        .code(429)
+        .header('retry-after', '1')
+        .send({ error: 'TOO_MANY_REQUESTS', message: large.busyMessage() });
+    }
+    reply.raw.once('close', slot);
+  });
   let closing = false;
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
