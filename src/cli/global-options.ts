@@ -17,13 +17,21 @@ export interface GlobalOptions {
   timeout?: string;
 }
 
+/** The range of `--timeout`, in seconds: shorter is no deadline a registry can meet, longer no deadline at all. */
+const TIMEOUT_RANGE = { min: 0.1, max: 3600 } as const;
+
 /** `--timeout` in milliseconds: one deadline for all the registry work done for one image. */
 export function timeoutMs(options: GlobalOptions): number {
   const raw = options.timeout ?? '30';
   const seconds = Number(raw.replace(/s$/, ''));
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new CliError('USAGE', `--timeout must be a positive number of seconds, got ${JSON.stringify(raw)}`);
-  return seconds * 1000;
+  if (seconds < TIMEOUT_RANGE.min || seconds > TIMEOUT_RANGE.max)
+    throw new CliError(
+      'USAGE',
+      `--timeout must be from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max} seconds, got ${JSON.stringify(raw)}`,
+    );
+  return Math.round(seconds * 1000);
 }
 
 export async function loadCredentials(options: GlobalOptions): Promise<CredentialStore> {

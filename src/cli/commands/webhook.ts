@@ -31,8 +31,10 @@ export interface WebhookOptions extends GlobalOptions, EnforcementFlags {
 
 /** Kubernetes never waits longer than 30 s for a webhook. */
 const MAX_BUDGET_MS = 30_000;
+/** Below this no registry answers in time: every image would be denied as a timeout. */
+const MIN_BUDGET_MS = 100;
 
-/** `9s`, `9`, `2500ms`, `1.5s` → milliseconds; at most 30 s (the API server's limit). */
+/** `9s`, `9`, `2500ms`, `1.5s` → milliseconds; from 100 ms to 30 s (the API server's limit). */
 export function parseBudget(raw: string, flag = '--timeout-budget'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw.trim());
   const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
@@ -43,7 +45,12 @@ export function parseBudget(raw: string, flag = '--timeout-budget'): number {
       'USAGE',
       `${flag} must be at most 30s (Kubernetes' webhook timeout limit), got ${raw}`,
     );
-  return ms;
+  if (ms < MIN_BUDGET_MS)
+    throw new CliError(
+      'USAGE',
+      `${flag} must be at least ${MIN_BUDGET_MS}ms (no registry answers sooner), got ${raw}`,
+    );
+  return Math.round(ms);
 }
 
 export function parsePort(raw: string): number {
@@ -101,6 +108,8 @@ export async function runWebhook(options: WebhookOptions): Promise<ExitCode> {
   } catch (error) {
     await factory.close().catch(() => undefined);
     if (error instanceof AdmissionError && error.code === 'POLICY_LOAD') throw policyLoadError(error);
+    // The port is taken or refused: not a configuration error (exit 1, with the address).
+    if (error instanceof AdmissionError && error.code === 'LISTEN') throw error;
     if (error instanceof AdmissionError) throw new CliError('CONFIG', error.message, { cause: error });
     throw error;
   }

@@ -10,7 +10,9 @@ export type AdmissionErrorCode =
   /** A manifest given to `vouch audit` cannot be read or parsed. */
   | 'MANIFEST'
   /** Certificates or keys cannot be created, read or used. */
-  | 'TLS';
+  | 'TLS'
+  /** The server cannot listen on its address (port in use, not allowed). */
+  | 'LISTEN';
 
 /** A problem the admission gate detects itself (as opposed to a verdict, which is plain data). */
 export class AdmissionError extends VouchError<AdmissionErrorCode> {

@@ -24,6 +24,7 @@ import { LargeReviews } from './limits.js';
 import { type AdmissionVerdictLabel, WebhookMetrics } from './metrics.js';
 import { type CheckerFactory, PolicyWatcher } from './policy-watcher.js';
 import { type AdmissionRequest, buildAdmissionReview, parseAdmissionReview } from './review.js';
+import { checkTlsPair } from './tls-files.js';
 
 /** The API server's own default limit for request bodies (3 MiB). */
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
@@ -62,12 +63,15 @@ export interface WebhookServer {
 }
 
 async function readTls(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
+  let cert: Buffer;
+  let key: Buffer;
   try {
-    const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
-    return { cert, key };
+    [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
   } catch (error) {
     throw new AdmissionError('TLS', `cannot read TLS files: ${describeError(error)}`, { cause: error });
   }
+  checkTlsPair(cert, certFile, key, keyFile);
+  return { cert, key };
 }
 
 /**
@@ -215,7 +219,19 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     return metrics.text();
   });
 
-  await app.listen({ port: options.port ?? 8443, host: options.host ?? '0.0.0.0' });
+  const port = options.port ?? 8443;
+  const listenHost = options.host ?? '0.0.0.0';
+  try {
+    await app.listen({ port, host: listenHost });
+  } catch (error) {
+    policies.close();
+    await app.close().catch(() => undefined);
+    throw new AdmissionError(
+      'LISTEN',
+      `cannot listen on ${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}: ${listenProblem(error)}`,
+      { cause: error },
+    );
+  }
   const server = app.server as Server;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -259,6 +275,15 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       await options.factory.close();
     },
   };
+}
+
+/** Why a listen failed, in words: the usual causes by their errno code, else the error itself. */
+function listenProblem(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'EADDRINUSE') return 'address already in use';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EADDRNOTAVAIL') return 'address not available on this machine';
+  return describeError(error);
 }
 
 /** Watches directories (a Secret mount swaps `..data` like a ConfigMap) and calls back, debounced. */

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -118,6 +119,16 @@ describe('vouch webhook flags', () => {
     [['webhook', '--policy', 'p.yaml'], /--tls-cert and --tls-key are required/],
     [[...base, '--timeout-budget', '45s'], /--timeout-budget must be at most 30s/],
     [[...base, '--timeout-budget', 'soon'], /--timeout-budget must be a duration like 9s/],
+    [[...base, '--timeout-budget', '1ms'], /^vouch: --timeout-budget must be at least 100ms .*, got 1ms\n$/],
+    [[...base, '--timeout', '1e9'], /^vouch: --timeout must be from 0\.1 to 3600 seconds, got "1e9"\n$/],
+    [
+      [...base, '--timeout', '0.0001'],
+      /^vouch: --timeout must be from 0\.1 to 3600 seconds, got "0\.0001"\n$/,
+    ],
+    [
+      ['resolve', '--timeout', '1e9', '127.0.0.1:9/x/y:v1'],
+      /^vouch: --timeout must be from 0\.1 to 3600 seconds, got "1e9"\n$/,
+    ],
     [[...base, '--port', '99999'], /--port must be a number from 0 to 65535/],
     [[...base, '--cache', 'http://cache:6379'], /--cache must be memory or a redis:\/\/ or rediss:\/\/ URL/],
     [
@@ -134,6 +145,72 @@ describe('vouch webhook flags', () => {
 });
 
 describe('vouch webhook start-up', () => {
+  /** A directory with a serving certificate and key (tls.crt, tls.key) and a policy that loads. */
+  async function startable() {
+    const dir = await tempDir('webhook-cli');
+    const certificates = await generateWebhookCertificates({
+      service: 'vouch-webhook',
+      namespace: 'vouch-system',
+    });
+    await writeFile(join(dir, 'tls.crt'), certificates.tlsCert);
+    await writeFile(join(dir, 'tls.key'), certificates.tlsKey);
+    const policy = join(dir, 'static.yaml');
+    await writeFile(
+      policy,
+      'apiVersion: policy.sigstore.dev/v1beta1\nkind: ClusterImagePolicy\nmetadata: {name: x}\nspec:\n  images: [{glob: "**"}]\n  authorities: [{static: {action: pass}}]\n',
+    );
+    const run = (cert: string, key: string, port = '0') =>
+      vouch([
+        'webhook',
+        '--policy',
+        policy,
+        '--tls-cert',
+        cert,
+        '--tls-key',
+        key,
+        '--port',
+        port,
+        '--host',
+        '127.0.0.1',
+      ]);
+    return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), run };
+  }
+
+  it('exits 2 naming the file when --tls-cert and --tls-key are swapped, or do not belong together', async () => {
+    const { dir, cert, key, run } = await startable();
+    const swapped = await run(key, cert);
+    expect(swapped.code).toBe(2);
+    expect(swapped.stderr).toBe(
+      `vouch: TLS certificate file ${key} holds no PEM certificate (it holds a private key: are the certificate and key files swapped?)\n`,
+    );
+    const other = await generateWebhookCertificates({ service: 'other', namespace: 'elsewhere' });
+    await writeFile(join(dir, 'other.key'), other.tlsKey);
+    const mismatched = await run(cert, join(dir, 'other.key'));
+    expect(mismatched.code).toBe(2);
+    expect(mismatched.stderr).toBe(
+      `vouch: TLS key file ${join(dir, 'other.key')} is not the key of the certificate in ${cert}\n`,
+    );
+    const twice = await run(cert, cert);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(
+      `vouch: TLS key file ${cert} holds no PEM private key (it holds a certificate)\n`,
+    );
+  });
+
+  it('exits 1 with the address when the port is in use', async () => {
+    const { cert, key, run } = await startable();
+    const taken = createServer();
+    await new Promise<void>((ready) => taken.listen(0, '127.0.0.1', ready));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await run(cert, key, String(port));
+      expect(result.stderr).toBe(`vouch: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+      expect(result.code).toBe(1);
+    } finally {
+      await new Promise((closed) => taken.close(closed));
+    }
+  });
+
   it('exits 2 with every located problem when the policies are invalid', async () => {
     const dir = await tempDir('webhook-cli');
     const certificates = await generateWebhookCertificates({
