@@ -1,11 +1,13 @@
+import 'reflect-metadata';
 /**
  * Helpers for the Notary Project tests: the published test data (test/fixtures/notaryproject, see
  * its README), and hand-made envelopes for attack cases. The hand-made ones are signed here with
  * node:crypto directly, not with vouch's signer, so a test never uses the code under test to make
  * its own input.
  */
-import { constants, createPrivateKey, type KeyObject, sign, X509Certificate } from 'node:crypto';
+import { constants, createPrivateKey, KeyObject, sign, webcrypto, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as x509 from '@peculiar/x509';
 import { Encoder } from 'cbor-x';
 
 // Plain CBOR maps (cbor-x would otherwise wrap a Map in tag 259) and no record extension.
@@ -122,4 +124,49 @@ export function handMadeCose(input: {
 /** Encodes a CBOR map with its entries in the given order (cbor-x keeps a Map's order). */
 export function cborMap(entries: [unknown, unknown][]): Buffer {
   return Buffer.from(encode(new Map(entries)));
+}
+
+export type TestKeyKind = 'rsa-2048' | 'rsa-3072' | 'rsa-1024' | 'p256' | 'p384' | 'p521' | 'ed25519';
+
+/**
+ * A self-signed code-signing certificate (key usage digitalSignature, EKU codeSigning) and its key,
+ * for signing tests that need a key kind notation's fixtures lack.
+ */
+export async function selfSignedCodeSigning(
+  kind: TestKeyKind,
+  subject = 'C=US, ST=WA, O=vouch test, CN=signer',
+): Promise<{ key: KeyObject; certificate: Buffer }> {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams | webcrypto.Algorithm =
+    kind.startsWith('rsa')
+      ? {
+          name: 'RSASSA-PKCS1-v1_5',
+          hash: 'SHA-256',
+          publicExponent: new Uint8Array([1, 0, 1]),
+          modulusLength: Number(kind.slice(4)),
+        }
+      : kind === 'ed25519'
+        ? { name: 'Ed25519' }
+        : { name: 'ECDSA', namedCurve: `P-${kind.slice(1)}` };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const signingAlgorithm = kind.startsWith('p') ? { name: 'ECDSA', hash: 'SHA-256' } : algorithm;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: '01',
+      name: subject,
+      notBefore: new Date(Date.now() - 3600_000),
+      notAfter: new Date(Date.now() + 365 * 86400_000),
+      signingAlgorithm,
+      keys,
+      extensions: [
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.codeSigning], false),
+      ],
+    },
+    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
+  );
+  return { key: KeyObject.from(keys.privateKey), certificate: Buffer.from(certificate.rawData) };
 }

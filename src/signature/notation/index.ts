@@ -22,3 +22,15 @@ export {
   type TargetArtifact,
   targetArtifactMismatch,
 } from './payload.js';
+export {
+  coseSign1,
+  encodeCoseProtectedHeader,
+  encodeJwsProtectedHeader,
+  type NotationSignature,
+  type NotationSignRequest,
+  parseCertificateChainPem,
+  type SignedAttributesToWrite,
+  signingAlgorithm,
+  signNotation,
+  signNotationArtifact,
+} from './sign.js';
