@@ -25,7 +25,11 @@ export type VerifyErrorCode =
   /** A CEL condition failed while being evaluated. */
   | 'EVALUATION'
   /** A CEL condition gave something other than a boolean. */
-  | 'NOT_BOOLEAN';
+  | 'NOT_BOOLEAN'
+  /** A Notary Project trust policy document (trustpolicy.oci.json, trustpolicy.json, or inline) breaks a rule. */
+  | 'NOTATION_TRUST_POLICY_INVALID'
+  /** A Notary Project trust store (a named store directory, or inline PEM) is missing or holds no usable root. */
+  | 'NOTATION_TRUST_STORE_INVALID';
 
 /** The verify layer's one error class (see DESIGN.md: one class per layer, a stable `code`, the `cause` kept). */
 export class VerifyError extends VouchError<VerifyErrorCode> {

@@ -1,3 +1,5 @@
+import { SignatureError } from '../errors.js';
+
 /**
  * A well-formedness check run on untrusted CBOR before cbor-x decodes it. cbor-x is a fast, general
  * decoder with many extensions (records, shared references, typed arrays, packed tables: all keyed
@@ -13,15 +15,13 @@ export interface StrictCborOptions {
   readonly maxItems: number;
 }
 
-export class CborShapeError extends Error {}
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function checkStrictCbor(bytes: Uint8Array, options: StrictCborOptions): void {
   let offset = 0;
   let items = 0;
   const fail = (message: string): never => {
-    throw new CborShapeError(`${message} at byte ${offset}`);
+    throw new SignatureError('INVALID_ENVELOPE', `${message} at byte ${offset}`);
   };
 
   const need = (count: number) => {

@@ -1,6 +1,6 @@
 import { Decoder, Tag } from 'cbor-x';
 import { SignatureError } from '../errors.js';
-import { CborShapeError, checkStrictCbor } from './cbor-strict.js';
+import { checkStrictCbor } from './cbor-strict.js';
 import {
   algorithmByCoseLabel,
   DEFAULT_NOTATION_LIMITS,
@@ -63,7 +63,7 @@ function decodeStrict(
     checkStrictCbor(bytes, { allowTag, maxDepth: 8, maxItems: 10_000 });
     return decoder.decode(bytes);
   } catch (cause) {
-    const detail = cause instanceof CborShapeError ? `: ${cause.message}` : '';
+    const detail = cause instanceof SignatureError ? `: ${cause.message}` : '';
     throw new SignatureError('INVALID_ENVELOPE', `COSE envelope ${what} is not valid CBOR${detail}`, {
       cause,
     });
