@@ -55,3 +55,11 @@ export {
   trustStoreKey,
   trustStoreReferenceProblem,
 } from './trust-store.js';
+export {
+  type NotationCheckResult,
+  type NotationSignatureVerification,
+  type RevocationAnswer,
+  type RevocationCheckers,
+  type VerifyNotationSignatureInput,
+  verifyNotationSignature,
+} from './verify-signature.js';

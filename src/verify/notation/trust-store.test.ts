@@ -63,16 +63,16 @@ describe("trust stores in a Notation configuration directory (notation-go's test
       ],
       [
         { type: 'ca', name: 'trust-store-with-leaf-certs' },
-        /CN=wabbit-networks.io" is neither a CA certificate nor a self-signed signing certificate/,
+        /CN=wabbit-networks.io" is neither a CA certificate nor self-signed/,
       ],
       [
         { type: 'ca', name: 'trust-store-with-leaf-certs-in-single-file' },
-        /neither a CA certificate nor a self-signed/,
+        /neither a CA certificate nor self-signed/,
       ],
-      [{ type: 'tsa', name: 'test-nonCA' }, /is not a root CA certificate/],
+      [{ type: 'tsa', name: 'test-nonCA' }, /CN=wabbit-networks.io" is self-signed but not a CA certificate/],
       [
         { type: 'tsa', name: 'test-nonSelfIssued' },
-        /CN=Notation Test Revokable RSA Chain Cert 2" is not a root CA certificate/,
+        /CN=Notation Test Revokable RSA Chain Cert 2" is not a self-signed root certificate/,
       ],
       [{ type: 'ca', name: 'does-not-exist' }, /trust store ca:does-not-exist does not exist/],
     ];
@@ -139,11 +139,11 @@ describe('inline trust stores (PEM in a policy)', () => {
       trustStoreFromPem({ type: 'ca', name: 'self' }, selfSigned.pem, 'policy').certificates,
     ).toHaveLength(1);
     expect(() => trustStoreFromPem({ type: 'ca', name: 'leaf' }, pki.leaf.pem, 'policy acme')).toThrow(
-      /policy acme\): certificate .* is neither a CA certificate nor a self-signed signing certificate/,
+      /policy acme\): certificate .* is neither a CA certificate nor self-signed/,
     );
     expect(() =>
       trustStoreFromPem({ type: 'tsa', name: 'tsa' }, pki.intermediates[0]!.pem, 'policy'),
-    ).toThrow(/not a root CA/);
+    ).toThrow(/not a self-signed root certificate/);
     expect(() => trustStoreFromPem({ type: 'ca', name: 'x' }, 'no pem here', 'policy x')).toThrow(
       /policy x holds no PEM certificate/,
     );

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VerifyError } from '../errors.js';
+import { trustStoreCertificateProblem } from './pki/index.js';
 
 export type TrustStoreType = 'ca' | 'signingAuthority' | 'tsa';
 
@@ -129,30 +130,6 @@ export function readCertificates(bytes: Buffer, source: string): Buffer[] {
   return ders;
 }
 
-/**
- * Why a certificate may not be a root of this store type, or undefined. Like notation: a `ca` or
- * `signingAuthority` store holds CA certificates or self-signed signing certificates; a `tsa` store
- * holds root CA certificates (self-issued and self-signed).
- */
-export function trustAnchorProblem(type: TrustStoreType, der: Buffer): string | undefined {
-  const certificate = new X509Certificate(der);
-  const selfSigned = (() => {
-    try {
-      return certificate.verify(certificate.publicKey);
-    } catch {
-      return false;
-    }
-  })();
-  if (type === 'tsa') {
-    if (!certificate.ca || !selfSigned || certificate.issuer !== certificate.subject)
-      return `certificate "${certificate.subject.replace(/\n/g, ', ')}" is not a root CA certificate (a self-issued, self-signed CA), as a tsa store requires`;
-    return undefined;
-  }
-  if (!certificate.ca && !selfSigned)
-    return `certificate "${certificate.subject.replace(/\n/g, ', ')}" is neither a CA certificate nor a self-signed signing certificate`;
-  return undefined;
-}
-
 function checkedStore(reference: TrustStoreReference, certificates: Buffer[], source: string): TrustStore {
   if (certificates.length === 0)
     throw storeError(`trust store ${trustStoreKey(reference)} (${source}) holds no certificate`);
@@ -161,7 +138,7 @@ function checkedStore(reference: TrustStoreReference, certificates: Buffer[], so
       `trust store ${trustStoreKey(reference)} (${source}) holds ${certificates.length} certificates; the limit is ${TRUST_STORE_LIMITS.maxCertificates}`,
     );
   for (const der of certificates) {
-    const problem = trustAnchorProblem(reference.type, der);
+    const problem = trustStoreCertificateProblem(der, reference.type);
     if (problem) throw storeError(`trust store ${trustStoreKey(reference)} (${source}): ${problem}`);
   }
   return { ...reference, certificates, source };
