@@ -3,26 +3,38 @@
  * built from JSON, the revocation input, and a compact view of the checks.
  */
 
+import { Deadline } from '../../src/util/deadline.js';
+import { RevocationChecker } from '../../src/verify/notation/pki/index.js';
 import { parseTrustPolicyDocument, parseTrustRules } from '../../src/verify/notation/trust-policy.js';
 import type { TrustStore } from '../../src/verify/notation/trust-store.js';
 import { trustStoreFromPem } from '../../src/verify/notation/trust-store.js';
-import type {
-  RevocationAnswer,
-  RevocationCheckers,
-  verifyNotationSignature,
+import {
+  type RevocationCheckers,
+  revocationCheckers,
+  type verifyNotationSignature,
 } from '../../src/verify/notation/verify-signature.js';
 import { CLI, fixture, LOCALKEYS } from './helpers.js';
 
+const checker = new RevocationChecker();
+
 /**
- * The revocation checker is an input of the workflow (the PKI's, configured with HTTP and a cache,
- * in production). These tests decide its answer to see what each level does with it; the signing
- * certificates here carry no CRL or OCSP URL, for which the real checker answers "ok".
+ * The PKI's real revocation checker. The signing certificates of these tests carry no CRL or OCSP
+ * location, so it has nothing to fetch and answers "ok"; the tests with revoked certificates serve
+ * CRLs from a loopback server.
  */
-export const revocation = (
-  signing: RevocationAnswer = { status: 'ok', reason: 'no revocation information' },
-): RevocationCheckers => ({
-  signingChain: async () => signing,
-  timestampingChain: async () => ({ status: 'ok', reason: 'no revocation information' }),
+export const revocation = (): RevocationCheckers => revocationCheckers(checker, Deadline.after(30_000));
+
+/**
+ * For notation-go's timestamped envelopes: their TSA chains (GlobalSign's) name CRL and OCSP servers
+ * on the internet, which tests cannot reach; the TSA chain's revocation is taken as checked (the PKI's
+ * own tests cover it), the signing chain's is the real checker's.
+ */
+export const revocationWithTsaChainTakenAsChecked = (): RevocationCheckers => ({
+  signingChain: revocation().signingChain,
+  timestampingChain: async () => ({
+    status: 'ok',
+    reason: "taken as checked: the TSA chain's servers are on the internet",
+  }),
 });
 
 export const JWS = 'application/jose+json';

@@ -60,6 +60,7 @@ export {
   type NotationSignatureVerification,
   type RevocationAnswer,
   type RevocationCheckers,
+  revocationCheckers,
   type VerifyNotationSignatureInput,
   verifyNotationSignature,
 } from './verify-signature.js';

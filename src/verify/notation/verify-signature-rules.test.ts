@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { createCodeSigningPki, OID } from '../../../test/harness/notation-pki.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCodeSigningPki,
+  OID,
+  type RevocationServer,
+  startRevocationServer,
+} from '../../../test/harness/notation-pki.js';
+import { freePort } from '../../../test/harness/processes.js';
 import {
   E2E_IMAGE,
   e2eSigner,
@@ -20,7 +26,7 @@ import {
 } from '../../../test/notation/verification.js';
 import { signNotation } from '../../signature/notation/index.js';
 import { type TrustStore, trustStoreFromPem } from './trust-store.js';
-import { type RevocationAnswer, verifyNotationSignature } from './verify-signature.js';
+import { verifyNotationSignature } from './verify-signature.js';
 
 describe('attacks, each failing with its reason', () => {
   it('a signature for another digest, or the right digest with another size or media type', async () => {
@@ -146,43 +152,100 @@ describe('attacks, each failing with its reason', () => {
   });
 });
 
-describe('levels and overrides', () => {
-  const verify = (signatureVerification: unknown, answer?: RevocationAnswer) =>
-    verifyNotationSignature({
-      envelope: e2eValidEnvelope(),
-      mediaType: JWS,
-      image: E2E_IMAGE,
-      rules: rules(signatureVerification, ['ca:e2e']),
-      stores: [e2eStore()],
-      revocation: revocation(answer),
-      now: NOW,
-    });
+describe('revocation against a CRL server on loopback, at each level', () => {
+  let server: RevocationServer;
+  let unique = 0;
+  beforeAll(async () => {
+    server = await startRevocationServer();
+  });
+  afterAll(() => server.stop());
 
-  it('revocation: revoked or unknown fails when enforced, is a warning when logged, is not asked when skipped', async () => {
-    const revoked: RevocationAnswer = { status: 'revoked', reason: 'CN=e2e is revoked (keyCompromise)' };
-    const unknown: RevocationAnswer = {
-      status: 'unknown',
-      reason: 'http://crl.example/ca.crl did not answer',
-    };
-    expect((await verify({ level: 'strict' }, revoked)).reason).toBe(
-      'revocation: a certificate of the chain is revoked: CN=e2e is revoked (keyCompromise)',
-    );
-    expect((await verify({ level: 'strict' }, unknown)).reason).toMatch(
-      /^revocation: the revocation status cannot be determined/,
-    );
-    const permissive = await verify({ level: 'permissive' }, revoked);
-    expect(permissive).toMatchObject({
-      verified: true,
-      warnings: ['revocation: a certificate of the chain is revoked: CN=e2e is revoked (keyCompromise)'],
+  /** A PKI whose certificates name CRLs on the server (or on a port nobody listens on), and a signature by its leaf. */
+  async function signedWithCrls(revoke: 'none' | 'leaf' | 'intermediate' | 'unreachable') {
+    const prefix = `/levels${++unique}`;
+    const base = revoke === 'unreachable' ? `http://127.0.0.1:${await freePort()}` : server.url;
+    const pathOf = new Map<string, string>();
+    const pki = await createCodeSigningPki({
+      crlUrls: (issuer, depth) => {
+        pathOf.set(issuer.serialNumber, `${prefix}/crl-${depth}.crl`);
+        return [`${base}${prefix}/crl-${depth}.crl`];
+      },
     });
-    expect(
-      (await verify({ level: 'permissive', override: { revocation: 'enforce' } }, revoked)).verified,
-    ).toBe(false);
-    const skipped = await verify({ level: 'strict', override: { revocation: 'skip' } }, revoked);
-    expect(skipped.verified).toBe(true);
+    const revoked = revoke === 'leaf' ? [pki.leaf] : revoke === 'intermediate' ? [pki.intermediates[0]!] : [];
+    for (const issuer of [pki.root, ...pki.intermediates]) {
+      const entries = revoked
+        .filter((certificate) => certificate.issuer === issuer)
+        .map((certificate) => ({ serialNumber: certificate.serialNumber, reason: 1 }));
+      server.route(pathOf.get(issuer.serialNumber)!, { crl: await issuer.crl({ entries }) });
+    }
+    const signed = await signNotation({
+      key: pki.leaf.key.privateKey,
+      chain: pki.chainDer.map((der) => Buffer.from(der)),
+      target: E2E_IMAGE,
+      format: 'jws',
+    });
+    const store = trustStoreFromPem({ type: 'ca', name: 'acme' }, pki.root.pem, 'acme');
+    return (signatureVerification: unknown) =>
+      verifyNotationSignature({
+        envelope: signed.envelope,
+        mediaType: JWS,
+        image: E2E_IMAGE,
+        rules: rules(signatureVerification, ['ca:acme']),
+        stores: [store],
+        revocation: revocation(),
+      });
+  }
+
+  it('nothing revoked: verified, the revocation check passed', async () => {
+    const verify = await signedWithCrls('none');
+    const result = await verify({ level: 'strict' });
+    expect(result.verified).toBe(true);
+    expect(statuses(result).revocation).toBe('passed/enforce');
+  });
+
+  it('a revoked leaf fails when enforced, is a warning when logged, is not asked when skipped', async () => {
+    const verify = await signedWithCrls('leaf');
+    const strict = await verify({ level: 'strict' });
+    expect(strict.verified).toBe(false);
+    expect(strict.reason).toMatch(/^revocation: a certificate of the chain is revoked: .*CN=release/);
+    for (const logged of [
+      { level: 'permissive' },
+      { level: 'audit' },
+      { level: 'strict', override: { revocation: 'log' } },
+    ]) {
+      const result = await verify(logged);
+      expect(result.verified, JSON.stringify(logged)).toBe(true);
+      expect(result.warnings).toEqual([
+        expect.stringMatching(/^revocation: a certificate of the chain is revoked/),
+      ]);
+    }
+    expect((await verify({ level: 'permissive', override: { revocation: 'enforce' } })).verified).toBe(false);
+    const skipped = await verify({ level: 'strict', override: { revocation: 'skip' } });
+    expect(skipped).toMatchObject({ verified: true, warnings: [] });
     expect(statuses(skipped).revocation).toBe('skipped/skip');
   });
 
+  it('a revoked intermediate fails too', async () => {
+    const verify = await signedWithCrls('intermediate');
+    expect((await verify({ level: 'strict' })).reason).toMatch(
+      /^revocation: a certificate of the chain is revoked: .*Intermediate/,
+    );
+  });
+
+  it('an unreachable CRL server: the status cannot be determined, which fails when enforced and warns when logged', async () => {
+    const verify = await signedWithCrls('unreachable');
+    expect((await verify({ level: 'strict' })).reason).toMatch(
+      /^revocation: the revocation status cannot be determined/,
+    );
+    const permissive = await verify({ level: 'permissive' });
+    expect(permissive.verified).toBe(true);
+    expect(permissive.warnings).toEqual([
+      expect.stringMatching(/^revocation: the revocation status cannot be determined/),
+    ]);
+  });
+});
+
+describe('levels', () => {
   it('skip checks nothing and verifies, whatever the envelope', async () => {
     const result = await verifyNotationSignature({
       envelope: Buffer.from('not an envelope'),

@@ -14,6 +14,7 @@ import {
   JWS,
   NOW,
   revocation,
+  revocationWithTsaChainTakenAsChecked,
   rules,
   statuses,
 } from '../../../test/notation/verification.js';
@@ -241,7 +242,7 @@ describe("notation-go's verifier test envelopes", () => {
           stores.map((store) => `${store.type}:${store.name}`),
         ),
         stores,
-        revocation: revocation(),
+        revocation: revocationWithTsaChainTakenAsChecked(),
         now: NOW,
       });
     const [ca, tsa, mismatch] = await goStores(

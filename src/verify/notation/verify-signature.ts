@@ -10,9 +10,15 @@ import {
   targetArtifactMismatch,
   verifyEnvelopeIntegrity,
 } from '../../signature/notation/index.js';
+import type { Deadline } from '../../util/deadline.js';
 import { certificateSubject, formatDn, isSubsetDn } from './distinguished-name.js';
 import type { CheckAction, NotationCheck, VerificationLevel } from './levels.js';
-import { findTrustAnchor, validateCertificateChain, verifyAuthenticTimestamp } from './pki/index.js';
+import {
+  findTrustAnchor,
+  type RevocationChecker,
+  validateCertificateChain,
+  verifyAuthenticTimestamp,
+} from './pki/index.js';
 import type { NotationTrustRules } from './trust-policy.js';
 import type { TrustStore } from './trust-store.js';
 
@@ -34,6 +40,22 @@ export interface RevocationCheckers {
     authenticSigningTime?: Date,
   ) => Promise<RevocationAnswer>;
   readonly timestampingChain: (chain: readonly Uint8Array[]) => Promise<RevocationAnswer>;
+}
+
+/**
+ * The PKI's revocation checker (CRL and OCSP from the certificates' own locations, cached) as the
+ * workflow's input, every request inside `deadline` (the image's).
+ */
+export function revocationCheckers(checker: RevocationChecker, deadline: Deadline): RevocationCheckers {
+  return {
+    signingChain: (chain, authenticSigningTime) =>
+      checker.check(chain, {
+        purpose: 'codeSigning',
+        deadline,
+        ...(authenticSigningTime && { signingTime: authenticSigningTime }),
+      }),
+    timestampingChain: (chain) => checker.check(chain, { purpose: 'timestamping', deadline }),
+  };
 }
 
 /** One check as it went: passed, failed, or not checked (with why), and what its failure does. */
